@@ -29,7 +29,7 @@ nlohmann::json Accounting::Log(uint64_t since) const {
     if (r.seq <= since) continue;
     rows.push_back({{"seq", r.seq}, {"time", r.time}, {"verb", r.verb}, {"resource", r.resource}, {"namespace", r.ns},
                     {"name", r.name}, {"code", r.code}, {"userAgent", r.user_agent}, {"method", r.method},
-                    {"path", r.path}});
+                    {"path", r.path}, {"contentType", r.content_type}});
   }
   return {{"items", rows}, {"lastSeq", seq_}};
 }

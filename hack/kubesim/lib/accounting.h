@@ -25,6 +25,7 @@ struct RequestRecord {
   int code = 0;
   std::string user_agent;
   std::string method, path;
+  std::string content_type;  // of the request body, e.g. application/vnd.kubernetes.protobuf
   std::string time;
   uint64_t seq = 0;
 };

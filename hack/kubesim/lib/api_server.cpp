@@ -458,6 +458,7 @@ ApiResponse ApiServer::Handle(const HttpRequest& req) {
     r.user_agent = req.Header("user-agent");
     r.method = req.method;
     r.path = req.path;
+    r.content_type = req.Header("content-type");
     r.time = Rfc3339Micro(clock_.Now());
     accounting_.Record(std::move(r));
   }
