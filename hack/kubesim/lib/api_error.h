@@ -59,8 +59,8 @@ struct ApiError {
   // The metav1.Status JSON body for this error.
   nlohmann::json ToStatus() const {
     nlohmann::json s = {{"kind", "Status"},         {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
-                        {"status", "Failure"},      {"message", message}, {"reason", reason},
-                        {"code", code}};
+                        {"status", "Failure"},      {"message", message}, {"code", code}};
+    if (!reason.empty()) s["reason"] = reason;  // Status.reason is omitempty
     nlohmann::json details = nlohmann::json::object();
     if (!details_name.empty()) details["name"] = details_name;
     if (!details_group.empty()) details["group"] = details_group;

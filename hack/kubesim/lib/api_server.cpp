@@ -139,11 +139,12 @@ void SetFinalizers(json& obj, const std::vector<std::string>& fs) {
 
 bool Has(const std::vector<std::string>& v, const std::string& s) { return std::find(v.begin(), v.end(), s) != v.end(); }
 
-// Everything but metadata and status: what a generation counts.
-json SpecPart(const json& obj) {
+// What a generation counts: everything but metadata, and but status when status is a subresource
+// (a custom resource without one bumps its generation on status changes too, as in the real server).
+json SpecPart(const json& obj, bool status_is_subresource) {
   json o = obj;
   o.erase("metadata");
-  o.erase("status");
+  if (status_is_subresource) o.erase("status");
   o.erase("apiVersion");
   o.erase("kind");
   return o;
@@ -371,7 +372,8 @@ class ApiServer::WatchStream final : public ResponseStream {
 // ---------------------------------------------------------------------------------------------
 // Construction
 
-ApiServer::ApiServer(const Clock& clock, ApiServerOptions opts) : clock_(clock), opts_(std::move(opts)) {
+ApiServer::ApiServer(const Clock& clock, ApiServerOptions opts)
+    : clock_(clock), opts_(std::move(opts)), store_(opts_.watch_history_limit) {
   std::lock_guard lock(mu_);
   auto now = Rfc3339(clock_.Now());
   for (const char* name : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
@@ -473,9 +475,9 @@ ApiResponse ApiServer::HandleUnlocked(const HttpRequest& req, RequestInfo& ri, i
   if (StartsWith(p, "/admin/")) return HandleAdmin(req, code);
   if (auto latency = faults_.Latency(); latency.count() > 0) std::this_thread::sleep_for(latency);
   if (!ri.is_resource) return HandleNonResource(req, code);
+  // A rule names the resource as accounting does ("deployments.apps") or by plural alone.
   std::string resource = ri.group.empty() ? ri.resource : ri.resource + "." + ri.group;
-  if (auto err = faults_.Injected(ri.verb, ri.resource)) return ErrorResponse(*err);
-  (void)resource;
+  if (auto err = faults_.Injected(ri.verb, resource)) return ErrorResponse(*err);
   return HandleResource(req, ri, code);
 }
 
@@ -662,7 +664,8 @@ ApiResponse ApiServer::HandleResource(const HttpRequest& req, const RequestInfo&
     auto body = decode_body();
     if (!body.ok()) return ErrorResponse(body.error());
     auto r = Create(c, std::move(body).value());
-    return r.ok() ? with_warnings(JsonResponse(c.dry_run ? 200 : 201, r.value())) : ErrorResponse(r.error());
+    // Dry-run answers with the status code of the real request (201), only nothing is stored.
+    return r.ok() ? with_warnings(JsonResponse(201, r.value())) : ErrorResponse(r.error());
   }
   if (ri.verb == "update") {
     auto body = decode_body();
@@ -760,7 +763,8 @@ ApiResponse ApiServer::Watch(const Ctx& c, const HttpRequest& req, int& /*code*/
   auto timeout = opts_.default_watch_timeout;
   if (!req.Query("timeoutSeconds").empty()) {
     try {
-      timeout = std::chrono::seconds(std::stoll(req.Query("timeoutSeconds")));
+      // 0 means "no client timeout" (the server's own limit applies), as in the real server.
+      if (auto secs = std::stoll(req.Query("timeoutSeconds")); secs > 0) timeout = std::chrono::seconds(secs);
     } catch (...) {
       return ErrorResponse(ApiError::BadRequest("timeoutSeconds must be a whole number"));
     }
@@ -921,9 +925,17 @@ Result<json> ApiServer::CreateLocked(const Ctx& c, json obj, bool managed_fields
     e.details_kind = rt.plural;
     return e;
   }
+  if (const std::string rv = md.value("resourceVersion", ""); !rv.empty() && rv.find_first_not_of("0123456789") == std::string::npos &&
+                                                              rv.find_first_not_of('0') != std::string::npos) {
+    // The real storage layer refuses this with a bare error: a 500 without a reason.
+    return ApiError{500, "", "resourceVersion should not be set on objects to be created", {}};
+  }
   md["uid"] = NewUid();
   md["creationTimestamp"] = c.now;
   for (const char* f : {"resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink"}) md.erase(f);
+  // ObjectMeta's maps and lists are omitempty: an emptied one is not stored (kubectl label x-).
+  for (const char* f : {"labels", "annotations", "finalizers", "ownerReferences"})
+    if (md.contains(f) && (md[f].empty() || md[f].is_null())) md.erase(f);
   if (rt.tracks_generation) md["generation"] = 1;
   else md.erase("generation");
   if (rt.builtin) {
@@ -1033,6 +1045,9 @@ Result<json> ApiServer::UpdateLocked(const Ctx& c, const json& old, json obj, bo
     else md.erase(f);
   }
   md.erase("selfLink");
+  // ObjectMeta's maps and lists are omitempty: an emptied one is not stored (kubectl label x-).
+  for (const char* f : {"labels", "annotations", "finalizers", "ownerReferences"})
+    if (md.contains(f) && (md[f].empty() || md[f].is_null())) md.erase(f);
   if (Meta(old).contains("deletionTimestamp")) {
     auto old_f = Finalizers(old);
     for (const auto& f : Finalizers(next))
@@ -1060,7 +1075,7 @@ Result<json> ApiServer::UpdateLocked(const Ctx& c, const json& old, json obj, bo
     if (!prepared.ok()) return prepared.error();
     next = std::move(prepared).value();
   }
-  if (rt.tracks_generation && !c.is_status() && SpecPart(next) != SpecPart(old))
+  if (rt.tracks_generation && !c.is_status() && SpecPart(next, rt.has_status) != SpecPart(old, rt.has_status))
     next["metadata"]["generation"] = Meta(old).value("generation", 0) + 1;
   if (!managed_fields_done) {
     auto types = TypesFor(rt);
@@ -1080,7 +1095,8 @@ Result<json> ApiServer::UpdateLocked(const Ctx& c, const json& old, json obj, bo
 
 json ApiServer::StoreUpdateLocked(const std::string& key, const std::string& ns, const std::string& name, json obj) {
   if (Meta(obj).contains("deletionTimestamp") && Finalizers(obj).empty()) {
-    store_.Put(key, ns, name, obj, "MODIFIED");
+    // As the real store: the update that empties the finalizers becomes the delete, so watchers see
+    // one DELETED event (carrying the last stored state) and no MODIFIED before it.
     json last = store_.Remove(key, ns, name);
     if (key == "apiextensions.k8s.io/customresourcedefinitions") OnCrdChangedLocked(last, true);
     WakeGc();
@@ -1110,6 +1126,7 @@ Result<json> ApiServer::Patch(const Ctx& c, const HttpRequest& req, int& status)
     else if (name != c.ri.name)
       return ApiError::BadRequest("the name of the object (" + name + ") does not match the name on the URL (" + c.ri.name + ")");
     if (rt.namespaced) a["metadata"]["namespace"] = c.ri.ns;
+    DefaultApplyKeys(rt, a);
     ApplyOptions opts{c.manager, req.Query("force") == "true", c.now, rt.ApiVersion(), c.is_status() ? "status" : ""};
     std::lock_guard lock(mu_);
     const json* live = store_.Get(rt.StorageKey(), c.ri.ns, c.ri.name);
@@ -1210,12 +1227,14 @@ Result<json> ApiServer::Delete(const Ctx& c, const HttpRequest& req) {
   if (!out.ok()) return out.error();
   current_rv_ = store_.CurrentRv();
   const auto& o = out.value();
-  if (o.deleted && rt.builtin) {
-    return json{{"kind", "Status"},
-                {"apiVersion", "v1"},
-                {"metadata", json::object()},
-                {"status", "Success"},
-                {"details", {{"name", c.ri.name}, {"group", rt.group}, {"kind", rt.plural}, {"uid", MetaStr(o.object, "uid")}}}};
+  // Like the real registries: most answer a finished delete with a Success Status (custom
+  // resources included); those with ReturnDeletedObject answer with the object's last state.
+  bool returns_object = rt.builtin && (rt.kind == "Pod" || rt.kind == "Service" || rt.kind == "ServiceAccount" ||
+                                       rt.kind == "Namespace" || rt.kind == "StorageClass");
+  if (o.deleted && !returns_object) {
+    json details = {{"name", c.ri.name}, {"kind", rt.plural}, {"uid", MetaStr(o.object, "uid")}};
+    if (!rt.group.empty()) details["group"] = rt.group;  // StatusDetails.group is omitempty
+    return json{{"kind", "Status"}, {"apiVersion", "v1"}, {"metadata", json::object()}, {"status", "Success"}, {"details", details}};
   }
   return ToVersion(o.object, rt);
 }

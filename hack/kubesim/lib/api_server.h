@@ -43,6 +43,8 @@ struct ApiServerOptions {
   std::chrono::milliseconds bookmark_interval{5000};
   // Upper bound of a watch's life when the client gives no timeoutSeconds.
   std::chrono::seconds default_watch_timeout{1800};
+  // How many events the store keeps for watches to resume from; older versions answer 410 Gone.
+  size_t watch_history_limit = 20000;
 };
 
 class ApiServer {

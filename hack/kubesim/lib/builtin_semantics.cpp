@@ -1,5 +1,6 @@
 #include "builtin_semantics.h"
 
+#include <functional>
 #include <regex>
 
 #include "text_util.h"
@@ -176,6 +177,23 @@ void DefaultBuiltin(const ResourceType& rt, json& obj) {
   }
 }
 
+void DefaultApplyKeys(const ResourceType& rt, json& applied) {
+  if (!rt.builtin) return;
+  // Recursive: container ports sit at different depths in Pods, Deployments, Jobs, CronJobs.
+  std::function<void(json&, const std::string&)> walk = [&](json& node, const std::string& key) {
+    if (node.is_object()) {
+      for (auto& [k, v] : node.items()) walk(v, k);
+    } else if (node.is_array()) {
+      for (auto& e : node) {
+        if (key == "ports" && e.is_object() && (e.contains("containerPort") || e.contains("port")) && !e.contains("protocol"))
+          e["protocol"] = "TCP";
+        walk(e, "");
+      }
+    }
+  };
+  walk(applied, "");
+}
+
 std::vector<StatusCause> ValidateObjectName(const ResourceType& rt, const std::string& name) {
   std::vector<StatusCause> out;
   bool label = rt.kind == "Namespace" || rt.kind == "Service";
@@ -272,7 +290,9 @@ std::vector<StatusCause> ValidateBuiltin(const ResourceType& rt, const json& obj
   } else if (k == "Pod") {
     ValidateContainers(obj.value("spec", json::object()), "spec", out);
   } else if (k == "Service") {
-    if (obj.value("/spec/ports"_json_pointer, json::array()).empty() && obj.value("/spec/clusterIP"_json_pointer, "") != "None")
+    // Headless and ExternalName Services may have no ports.
+    if (obj.value("/spec/ports"_json_pointer, json::array()).empty() && obj.value("/spec/clusterIP"_json_pointer, "") != "None" &&
+        obj.value("/spec/type"_json_pointer, "") != "ExternalName")
       out.push_back({"FieldValueRequired", "Required value", "spec.ports"});
     if (old && old->contains("/spec/clusterIP"_json_pointer) && obj.contains("/spec/clusterIP"_json_pointer))
       Immutable(obj, old, "/spec/clusterIP"_json_pointer, "spec.clusterIP", out);

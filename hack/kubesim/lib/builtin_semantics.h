@@ -22,6 +22,9 @@ namespace kubesim {
 void DefaultBuiltin(const ResourceType& rt, nlohmann::json& obj);
 // `old` is null on create.
 std::vector<StatusCause> ValidateBuiltin(const ResourceType& rt, const nlohmann::json& obj, const nlohmann::json* old);
+// Server-side apply: fills the defaulted parts of list-element keys in an apply configuration
+// (ports' protocol: TCP) so an applied port and the stored, defaulted one are the same element.
+void DefaultApplyKeys(const ResourceType& rt, nlohmann::json& applied);
 // metadata.name / generateName rules (DNS-1123 subdomain or label, as the kind requires).
 std::vector<StatusCause> ValidateObjectName(const ResourceType& rt, const std::string& name);
 // Labels and annotations: qualified keys, label values of at most 63 characters.

@@ -45,7 +45,7 @@ std::optional<ApiError> Faults::Injected(const std::string& verb, const std::str
   std::lock_guard lock(mu_);
   for (const auto& r : rules_) {
     if (r.verb != "*" && r.verb != verb) continue;
-    if (r.resource != "*" && r.resource != resource) continue;
+    if (r.resource != "*" && r.resource != resource && r.resource != resource.substr(0, resource.find('.'))) continue;
     if (std::uniform_real_distribution<double>(0, 1)(rng_) >= r.rate) continue;
     ApiError e;
     e.code = r.code;

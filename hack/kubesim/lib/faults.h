@@ -30,7 +30,8 @@ class Faults {
   std::optional<ApiError> Configure(const nlohmann::json& config);
   nlohmann::json Config() const;
 
-  // An injected error for this request, if the dice say so.
+  // An injected error for this request, if the dice say so. `resource` is "configmaps" or
+  // "deployments.apps"; a rule may name the latter as "deployments" too.
   std::optional<ApiError> Injected(const std::string& verb, const std::string& resource);
   std::chrono::milliseconds Latency() const;
   // True (once per configured count) when this watch must be answered with 410 Gone.

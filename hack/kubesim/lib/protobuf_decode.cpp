@@ -7,7 +7,9 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "protobuf_descriptors.h"
 #include "protobuf_wire.h"
 
 namespace kubesim {
@@ -105,8 +107,9 @@ std::string ValidUtf8(std::string_view in) {
 
 std::string Str(const ProtoField& f) { return ValidUtf8(f.bytes); }
 
-// Seconds since the epoch → "2006-01-02T15:04:05Z". metav1.Time is limited to years 1..9999.
-Result<std::string> Rfc3339(int64_t seconds) {
+// Seconds since the epoch (plus microseconds, for MicroTime) → "2006-01-02T15:04:05Z" or
+// "2006-01-02T15:04:05.000000Z". metav1.Time is limited to years 1..9999.
+Result<std::string> Rfc3339(int64_t seconds, std::optional<int64_t> micros = std::nullopt) {
   constexpr int64_t kMin = -62135596800;  // 0001-01-01T00:00:00Z
   constexpr int64_t kMax = 253402300799;  // 9999-12-31T23:59:59Z
   if (seconds < kMin || seconds > kMax) return Malformed("timestamp " + std::to_string(seconds) + " out of range");
@@ -115,101 +118,26 @@ Result<std::string> Rfc3339(int64_t seconds) {
   const sys_days day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss<std::chrono::seconds> hms{t - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                 static_cast<int>(hms.seconds().count()));
-  return std::string(buf);
-}
-
-// metav1.Time {1 seconds, 2 nanos}. An empty message is the zero time: returns null. Nanos are
-// dropped, as metav1.Time's protobuf unmarshalling does.
-Result<json> DecodeTime(std::string_view bytes, std::string_view name) {
-  if (bytes.empty()) return json(nullptr);
-  int64_t seconds = 0;
-  ProtoReader r(bytes);
-  while (!r.done()) {
-    Result<ProtoField> f = r.Next();
-    if (!f.ok()) return f.error();
-    const ProtoField& v = f.value();
-    if (v.number == 1 || v.number == 2) {
-      if (auto e = Want(v, WireType::kVarint, std::string(name) + (v.number == 1 ? ".seconds" : ".nanos"))) return *e;
-      if (v.number == 1) seconds = v.AsInt64();
-    }
+  std::string out = buf;
+  if (micros) {
+    std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(*micros));
+    out += buf;
   }
-  Result<std::string> s = Rfc3339(seconds);
-  if (!s.ok()) return s.error();
-  return json(std::move(s).value());
+  out += 'Z';
+  return out;
 }
 
-// A map<string, X> entry {1 key, 2 value}. The value's raw bytes are returned.
-Result<std::pair<std::string, std::string_view>> DecodeMapEntry(std::string_view bytes, std::string_view name) {
-  std::string key;
-  std::string_view value;
-  ProtoReader r(bytes);
-  while (!r.done()) {
-    Result<ProtoField> f = r.Next();
-    if (!f.ok()) return f.error();
-    const ProtoField& v = f.value();
-    if (v.number == 1 || v.number == 2) {
-      if (auto e = Want(v, WireType::kLengthDelimited, std::string(name) + (v.number == 1 ? ".key" : ".value"))) {
-        return *e;
-      }
-      if (v.number == 1) key = Str(v);
-      else value = v.bytes;
-    }
-  }
-  return std::pair<std::string, std::string_view>(std::move(key), value);
-}
-
-// Adds one entry of a map field to `target` (an object created on first use). Bytes values are
-// base64-encoded; string values are kept as text.
-MaybeError AddMapEntry(const ProtoField& f, std::string_view name, bool bytes_value, json& target) {
-  if (auto e = Want(f, WireType::kLengthDelimited, name)) return e;
-  auto entry = DecodeMapEntry(f.bytes, name);
-  if (!entry.ok()) return entry.error();
-  auto [key, value] = std::move(entry).value();
-  if (!target.is_object()) target = json::object();
-  target[key] = bytes_value ? Base64(value) : ValidUtf8(value);
-  return std::nullopt;
-}
-
-MaybeError SetString(const ProtoField& f, std::string_view name, const char* key, json& obj, bool keep_empty = false) {
-  if (auto e = Want(f, WireType::kLengthDelimited, name)) return e;
-  std::string s = Str(f);
-  if (!s.empty() || keep_empty) obj[key] = std::move(s);
-  else obj.erase(key);
-  return std::nullopt;
-}
-
-MaybeError AppendString(const ProtoField& f, std::string_view name, const char* key, json& obj) {
-  if (auto e = Want(f, WireType::kLengthDelimited, name)) return e;
-  if (!obj.contains(key)) obj[key] = json::array();
-  obj[key].push_back(Str(f));
-  return std::nullopt;
-}
-
-MaybeError SetBool(const ProtoField& f, std::string_view name, const char* key, json& obj) {
-  if (auto e = Want(f, WireType::kVarint, name)) return e;
-  obj[key] = f.AsBool();
-  return std::nullopt;
-}
-
-MaybeError SetInt64(const ProtoField& f, std::string_view name, const char* key, json& obj, bool keep_zero) {
-  if (auto e = Want(f, WireType::kVarint, name)) return e;
-  if (f.AsInt64() != 0 || keep_zero) obj[key] = f.AsInt64();
-  else obj.erase(key);
-  return std::nullopt;
-}
-
-MaybeError SetTime(const ProtoField& f, std::string_view name, const char* key, json& obj) {
-  if (auto e = Want(f, WireType::kLengthDelimited, name)) return e;
-  Result<json> t = DecodeTime(f.bytes, name);
-  if (!t.ok()) return t.error();
-  if (t.value().is_null()) obj.erase(key);
-  else obj[key] = std::move(t).value();
-  return std::nullopt;
+// The 415 for a field the descriptor does not know, or knows and refuses.
+ApiError NotUnderstood(std::string_view message, uint32_t number, std::string_view json_name = {}) {
+  std::string what = "field " + std::to_string(number);
+  if (!json_name.empty()) what += " (" + std::string(json_name) + ")";
+  return ApiError::UnsupportedMediaType(what + " of " + std::string(message) +
+                                        " is not understood by kube-sim; send the object as application/json");
 }
 
 // Runs `on_field` for every field of the message in `bytes`; stops at the first error.
@@ -224,174 +152,262 @@ MaybeError ForEachField(std::string_view bytes, F&& on_field) {
   return std::nullopt;
 }
 
-// metav1.OwnerReference. apiVersion, kind, name and uid have no omitempty in Go: always present.
-Result<json> DecodeOwnerReference(std::string_view bytes) {
-  json o = {{"apiVersion", ""}, {"kind", ""}, {"name", ""}, {"uid", ""}};
-  MaybeError err = ForEachField(bytes, [&](const ProtoField& f) -> MaybeError {
-    switch (f.number) {
-      case 1: return SetString(f, "OwnerReference.kind", "kind", o, true);
-      case 3: return SetString(f, "OwnerReference.name", "name", o, true);
-      case 4: return SetString(f, "OwnerReference.uid", "uid", o, true);
-      case 5: return SetString(f, "OwnerReference.apiVersion", "apiVersion", o, true);
-      case 6: return SetBool(f, "OwnerReference.controller", "controller", o);
-      case 7: return SetBool(f, "OwnerReference.blockOwnerDeletion", "blockOwnerDeletion", o);
-      default: return std::nullopt;
-    }
-  });
-  if (err) return *err;
-  return o;
+// --- the descriptor-driven decoder -----------------------------------------------------------
+
+using protodesc::FieldDescriptor;
+using protodesc::FieldKind;
+using protodesc::MessageDescriptor;
+using protodesc::MessageForm;
+
+// Deeper than any Kubernetes object nests; guards the stack against hostile input.
+constexpr int kMaxDepth = 64;
+
+bool IsVarintKind(FieldKind k) { return k == FieldKind::kInt32 || k == FieldKind::kInt64 || k == FieldKind::kBool; }
+
+std::string Label(const MessageDescriptor& d, const FieldDescriptor& f) {
+  return std::string(d.ShortName()) + "." + std::string(f.json_name);
 }
 
-// metav1.ManagedFieldsEntry. fieldsV1 {1 raw} holds JSON, kept as a JSON value.
-Result<json> DecodeManagedFieldsEntry(std::string_view bytes) {
-  json m = json::object();
+// A varint as the JSON value of a scalar field. int32 keeps the low 32 bits, as Go does.
+json VarintValue(FieldKind kind, uint64_t v) {
+  switch (kind) {
+    case FieldKind::kInt32: return static_cast<int32_t>(static_cast<uint32_t>(v & 0xFFFFFFFFu));
+    case FieldKind::kBool: return v != 0;
+    default: return static_cast<int64_t>(v);
+  }
+}
+
+bool IsZero(const json& v) {
+  if (v.is_string()) return v.get_ref<const std::string&>().empty();
+  if (v.is_boolean()) return !v.get<bool>();
+  if (v.is_number_integer()) return v.get<int64_t>() == 0;
+  return false;
+}
+
+json ZeroValue(FieldKind kind) {
+  switch (kind) {
+    case FieldKind::kString:
+    case FieldKind::kBytes: return "";
+    case FieldKind::kBool: return false;
+    case FieldKind::kInt32:
+    case FieldKind::kInt64: return 0;
+    default: return json::object();
+  }
+}
+
+// Reads one message, refusing unknown fields, and keeps the last occurrence of each field
+// (as protobuf does for non-repeated fields). For the messages with a JSON form of their own.
+Result<std::vector<ProtoField>> LastFields(const MessageDescriptor& d, std::string_view bytes) {
+  std::vector<ProtoField> last(d.fields.size());
+  std::vector<bool> seen(d.fields.size());
   MaybeError err = ForEachField(bytes, [&](const ProtoField& f) -> MaybeError {
-    switch (f.number) {
-      case 1: return SetString(f, "ManagedFieldsEntry.manager", "manager", m);
-      case 2: return SetString(f, "ManagedFieldsEntry.operation", "operation", m);
-      case 3: return SetString(f, "ManagedFieldsEntry.apiVersion", "apiVersion", m);
-      case 4: return SetTime(f, "ManagedFieldsEntry.time", "time", m);
-      case 6: return SetString(f, "ManagedFieldsEntry.fieldsType", "fieldsType", m);
-      case 7: {
-        if (auto e = Want(f, WireType::kLengthDelimited, "ManagedFieldsEntry.fieldsV1")) return e;
-        std::string_view raw;
-        MaybeError inner = ForEachField(f.bytes, [&](const ProtoField& g) -> MaybeError {
-          if (g.number != 1) return std::nullopt;
-          if (auto e = Want(g, WireType::kLengthDelimited, "FieldsV1.raw")) return e;
-          raw = g.bytes;
-          return std::nullopt;
-        });
-        if (inner) return inner;
-        if (raw.empty()) {
-          m["fieldsV1"] = json::object();
-          return std::nullopt;
+    const FieldDescriptor* fd = d.Find(f.number);
+    if (fd == nullptr) return NotUnderstood(d.name, f.number);
+    const WireType want = IsVarintKind(fd->kind) ? WireType::kVarint : WireType::kLengthDelimited;
+    if (auto e = Want(f, want, Label(d, *fd))) return e;
+    const auto i = static_cast<size_t>(fd - d.fields.data());
+    last[i] = f;
+    seen[i] = true;
+    return std::nullopt;
+  });
+  if (err) return *err;
+  for (size_t i = 0; i < last.size(); ++i) {
+    if (!seen[i]) last[i].number = 0;  // absent
+  }
+  return last;
+}
+
+class Decoder {
+ public:
+  // The JSON for one message of type `d`. `context` names the field holding it ("Pod.spec"),
+  // for error messages. Returns null for an empty metav1.Time / MicroTime.
+  Result<json> Value(const MessageDescriptor& d, std::string_view bytes, int depth, std::string_view context) {
+    if (depth > kMaxDepth) return Malformed("messages nested deeper than " + std::to_string(kMaxDepth));
+    switch (d.form) {
+      case MessageForm::kObject: return Object(d, bytes, depth);
+      case MessageForm::kTime:
+      case MessageForm::kMicroTime: return Time(d, bytes, context);
+      case MessageForm::kIntOrString: return IntOrString(d, bytes);
+      case MessageForm::kQuantity: return Quantity(d, bytes);
+      case MessageForm::kFieldsV1: return FieldsV1(d, bytes, context);
+    }
+    return Malformed("unknown message form");
+  }
+
+ private:
+  Result<json> Object(const MessageDescriptor& d, std::string_view bytes, int depth) {
+    json obj = json::object();
+    std::vector<bool> present(d.fields.size());
+    MaybeError err = ForEachField(bytes, [&](const ProtoField& f) -> MaybeError {
+      const FieldDescriptor* fd = d.Find(f.number);
+      if (fd == nullptr) return NotUnderstood(d.name, f.number);
+      if (fd->kind == FieldKind::kUnsupported) return NotUnderstood(d.name, f.number, fd->json_name);
+      present[static_cast<size_t>(fd - d.fields.data())] = true;
+      return Field(d, *fd, f, depth, obj);
+    });
+    if (err) return *err;
+    // Go's encoding/json: omitempty drops zero scalars unless the field is a pointer; fields
+    // without omitempty are always written. A message present on the wire is a struct or a
+    // non-nil pointer in Go, and is always written (IntOrString 0, Quantity "0" included).
+    for (size_t i = 0; i < d.fields.size(); ++i) {
+      const FieldDescriptor& fd = d.fields[i];
+      if (fd.Has(protodesc::kRepeated) || fd.Has(protodesc::kInline)) continue;
+      if (present[i] && fd.kind == FieldKind::kMessage) continue;
+      const std::string key(fd.json_name);
+      if (!present[i]) {
+        if (fd.Has(protodesc::kAlways)) obj[key] = ZeroValue(fd.kind);
+        continue;
+      }
+      if (fd.Has(protodesc::kAlways) || fd.Has(protodesc::kKeepZero)) continue;
+      auto it = obj.find(key);
+      if (it != obj.end() && IsZero(*it)) obj.erase(it);
+    }
+    return obj;
+  }
+
+  MaybeError Field(const MessageDescriptor& d, const FieldDescriptor& fd, const ProtoField& f, int depth, json& obj) {
+    const std::string key(fd.json_name);
+    const bool repeated = fd.Has(protodesc::kRepeated);
+    auto put = [&](json v) {
+      if (repeated) {
+        obj[key].push_back(std::move(v));
+      } else {
+        obj[key] = std::move(v);
+      }
+    };
+    if (IsVarintKind(fd.kind)) {
+      if (repeated && f.type == WireType::kLengthDelimited) {  // packed
+        return ReadPacked(f.bytes, fd, put);
+      }
+      if (auto e = Want(f, WireType::kVarint, Label(d, fd))) return e;
+      put(VarintValue(fd.kind, f.varint));
+      return std::nullopt;
+    }
+    if (auto e = Want(f, WireType::kLengthDelimited, Label(d, fd))) return e;
+    switch (fd.kind) {
+      case FieldKind::kString: put(Str(f)); return std::nullopt;
+      case FieldKind::kBytes: put(Base64(f.bytes)); return std::nullopt;
+      case FieldKind::kMessage: {
+        const MessageDescriptor* sub = protodesc::FindMessage(fd.type);
+        if (sub == nullptr) return ApiError::Internal("no descriptor for " + std::string(fd.type));
+        Result<json> v = Value(*sub, f.bytes, depth + 1, Label(d, fd));
+        if (!v.ok()) return v.error();
+        if (fd.Has(protodesc::kInline)) {
+          for (auto& [k, val] : v.value().items()) obj[k] = std::move(val);
+        } else if (v.value().is_null() && !repeated) {
+          obj.erase(key);  // an empty timestamp
+        } else {
+          put(std::move(v).value());
         }
-        json parsed = json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
-        if (parsed.is_discarded()) return Malformed("ManagedFieldsEntry.fieldsV1 is not valid JSON");
-        m["fieldsV1"] = std::move(parsed);
         return std::nullopt;
       }
-      case 8: return SetString(f, "ManagedFieldsEntry.subresource", "subresource", m);
-      default: return std::nullopt;
+      case FieldKind::kStringMap:
+      case FieldKind::kBytesMap:
+      case FieldKind::kMessageMap: return MapEntry(d, fd, f.bytes, depth, obj[key]);
+      default: return ApiError::Internal("unexpected field kind in " + Label(d, fd));
     }
-  });
-  if (err) return *err;
-  return m;
-}
+  }
 
-// metav1.ObjectMeta.
-Result<json> DecodeObjectMeta(std::string_view bytes) {
-  json m = json::object();
-  MaybeError err = ForEachField(bytes, [&](const ProtoField& f) -> MaybeError {
-    switch (f.number) {
-      case 1: return SetString(f, "ObjectMeta.name", "name", m);
-      case 2: return SetString(f, "ObjectMeta.generateName", "generateName", m);
-      case 3: return SetString(f, "ObjectMeta.namespace", "namespace", m);
-      case 4: return SetString(f, "ObjectMeta.selfLink", "selfLink", m);
-      case 5: return SetString(f, "ObjectMeta.uid", "uid", m);
-      case 6: return SetString(f, "ObjectMeta.resourceVersion", "resourceVersion", m);
-      case 7: return SetInt64(f, "ObjectMeta.generation", "generation", m, /*keep_zero=*/false);
-      case 8: return SetTime(f, "ObjectMeta.creationTimestamp", "creationTimestamp", m);
-      case 9: return SetTime(f, "ObjectMeta.deletionTimestamp", "deletionTimestamp", m);
-      case 10: return SetInt64(f, "ObjectMeta.deletionGracePeriodSeconds", "deletionGracePeriodSeconds", m, true);
-      case 11: return AddMapEntry(f, "ObjectMeta.labels", /*bytes_value=*/false, m["labels"]);
-      case 12: return AddMapEntry(f, "ObjectMeta.annotations", /*bytes_value=*/false, m["annotations"]);
-      case 13: {
-        if (auto e = Want(f, WireType::kLengthDelimited, "ObjectMeta.ownerReferences")) return e;
-        Result<json> ref = DecodeOwnerReference(f.bytes);
-        if (!ref.ok()) return ref.error();
-        m["ownerReferences"].push_back(std::move(ref).value());
-        return std::nullopt;
+  template <typename Put>
+  static MaybeError ReadPacked(std::string_view bytes, const FieldDescriptor& fd, Put& put) {
+    size_t pos = 0;
+    while (pos < bytes.size()) {
+      uint64_t v = 0;
+      bool ok = false;
+      for (int i = 0; i < 10 && pos < bytes.size(); ++i) {
+        const auto b = static_cast<uint8_t>(bytes[pos++]);
+        if (i == 9 && b > 1) break;
+        v |= static_cast<uint64_t>(b & 0x7Fu) << (7 * i);
+        if ((b & 0x80u) == 0) {
+          ok = true;
+          break;
+        }
       }
-      case 14: return AppendString(f, "ObjectMeta.finalizers", "finalizers", m);
-      case 17: {
-        if (auto e = Want(f, WireType::kLengthDelimited, "ObjectMeta.managedFields")) return e;
-        Result<json> entry = DecodeManagedFieldsEntry(f.bytes);
-        if (!entry.ok()) return entry.error();
-        m["managedFields"].push_back(std::move(entry).value());
-        return std::nullopt;
+      if (!ok) return Malformed("truncated packed varint in field " + std::string(fd.json_name));
+      put(VarintValue(fd.kind, v));
+    }
+    return std::nullopt;
+  }
+
+  // One map entry {1 key, 2 value} added to `target` (an object created on first use).
+  MaybeError MapEntry(const MessageDescriptor& d, const FieldDescriptor& fd, std::string_view bytes, int depth,
+                      json& target) {
+    const std::string label = Label(d, fd);
+    const bool message_value = fd.kind == FieldKind::kMessageMap;
+    std::string key;
+    ProtoField value;
+    bool has_value = false;
+    MaybeError err = ForEachField(bytes, [&](const ProtoField& f) -> MaybeError {
+      if (f.number == 1) {
+        if (auto e = Want(f, WireType::kLengthDelimited, label + ".key")) return e;
+        key = Str(f);
+      } else if (f.number == 2) {
+        if (auto e = Want(f, WireType::kLengthDelimited, label + ".value")) return e;
+        value = f;
+        has_value = true;
+      } else {
+        return NotUnderstood(std::string(d.name) + "." + std::string(fd.json_name) + " map entry", f.number);
       }
-      default: return std::nullopt;
+      return std::nullopt;
+    });
+    if (err) return err;
+    if (!target.is_object()) target = json::object();
+    if (!message_value) {
+      target[key] = fd.kind == FieldKind::kBytesMap ? Base64(value.bytes) : ValidUtf8(value.bytes);
+      return std::nullopt;
     }
-  });
-  if (err) return *err;
-  return m;
-}
+    const MessageDescriptor* sub = protodesc::FindMessage(fd.type);
+    if (sub == nullptr) return ApiError::Internal("no descriptor for " + std::string(fd.type));
+    Result<json> v = Value(*sub, has_value ? value.bytes : std::string_view(), depth + 1, label);
+    if (!v.ok()) return v.error();
+    target[key] = std::move(v).value();
+    return std::nullopt;
+  }
 
-MaybeError SetMeta(const ProtoField& f, std::string_view name, json& obj) {
-  if (auto e = Want(f, WireType::kLengthDelimited, name)) return e;
-  Result<json> meta = DecodeObjectMeta(f.bytes);
-  if (!meta.ok()) return meta.error();
-  obj["metadata"] = std::move(meta).value();
-  return std::nullopt;
-}
-
-// core/v1 Secret {1 metadata, 2 data map<string,bytes>, 3 type, 4 stringData, 5 immutable}.
-Result<json> DecodeSecret(std::string_view raw, json obj) {
-  obj["metadata"] = json::object();
-  MaybeError err = ForEachField(raw, [&](const ProtoField& f) -> MaybeError {
-    switch (f.number) {
-      case 1: return SetMeta(f, "Secret.metadata", obj);
-      case 2: return AddMapEntry(f, "Secret.data", /*bytes_value=*/true, obj["data"]);
-      case 3: return SetString(f, "Secret.type", "type", obj);
-      case 4: return AddMapEntry(f, "Secret.stringData", /*bytes_value=*/false, obj["stringData"]);
-      case 5: return SetBool(f, "Secret.immutable", "immutable", obj);
-      default: return std::nullopt;
+  // metav1.Time {1 seconds, 2 nanos}. An empty message is the zero time: null. Time keeps
+  // seconds (as its JSON does); MicroTime keeps microseconds.
+  static Result<json> Time(const MessageDescriptor& d, std::string_view bytes, std::string_view context) {
+    if (bytes.empty()) return json(nullptr);
+    Result<std::vector<ProtoField>> f = LastFields(d, bytes);
+    if (!f.ok()) return f.error();
+    const int64_t seconds = f.value()[0].number ? f.value()[0].AsInt64() : 0;
+    const int64_t nanos = f.value()[1].number ? static_cast<int32_t>(f.value()[1].varint & 0xFFFFFFFFu) : 0;
+    if (nanos < 0 || nanos > 999999999) {
+      return Malformed("nanos " + std::to_string(nanos) + " out of range in " + std::string(context));
     }
-  });
-  if (err) return *err;
-  return obj;
-}
+    Result<std::string> s = d.form == MessageForm::kMicroTime ? Rfc3339(seconds, nanos / 1000) : Rfc3339(seconds);
+    if (!s.ok()) return s.error();
+    return json(std::move(s).value());
+  }
 
-// core/v1 ConfigMap {1 metadata, 2 data, 3 binaryData map<string,bytes>, 4 immutable}.
-Result<json> DecodeConfigMap(std::string_view raw, json obj) {
-  obj["metadata"] = json::object();
-  MaybeError err = ForEachField(raw, [&](const ProtoField& f) -> MaybeError {
-    switch (f.number) {
-      case 1: return SetMeta(f, "ConfigMap.metadata", obj);
-      case 2: return AddMapEntry(f, "ConfigMap.data", /*bytes_value=*/false, obj["data"]);
-      case 3: return AddMapEntry(f, "ConfigMap.binaryData", /*bytes_value=*/true, obj["binaryData"]);
-      case 4: return SetBool(f, "ConfigMap.immutable", "immutable", obj);
-      default: return std::nullopt;
-    }
-  });
-  if (err) return *err;
-  return obj;
-}
+  // intstr.IntOrString {1 type (0 int, 1 string), 2 intVal, 3 strVal} → number or string.
+  static Result<json> IntOrString(const MessageDescriptor& d, std::string_view bytes) {
+    Result<std::vector<ProtoField>> f = LastFields(d, bytes);
+    if (!f.ok()) return f.error();
+    const std::vector<ProtoField>& v = f.value();
+    if (v[0].number && v[0].varint == 1) return json(v[2].number ? Str(v[2]) : std::string());
+    return json(v[1].number ? VarintValue(FieldKind::kInt32, v[1].varint) : json(0));
+  }
 
-// meta/v1 DeleteOptions {1 gracePeriodSeconds, 2 preconditions {1 uid, 2 resourceVersion},
-// 3 orphanDependents, 4 propagationPolicy, 5 dryRun, 6 ignoreStoreReadErrorWithClusterBreakingPotential}.
-// Every optional field is a pointer in Go, so a present zero value is kept.
-Result<json> DecodeDeleteOptions(std::string_view raw, json obj) {
-  MaybeError err = ForEachField(raw, [&](const ProtoField& f) -> MaybeError {
-    switch (f.number) {
-      case 1: return SetInt64(f, "DeleteOptions.gracePeriodSeconds", "gracePeriodSeconds", obj, true);
-      case 2: {
-        if (auto e = Want(f, WireType::kLengthDelimited, "DeleteOptions.preconditions")) return e;
-        json pre = json::object();
-        MaybeError inner = ForEachField(f.bytes, [&](const ProtoField& g) -> MaybeError {
-          switch (g.number) {
-            case 1: return SetString(g, "Preconditions.uid", "uid", pre, true);
-            case 2: return SetString(g, "Preconditions.resourceVersion", "resourceVersion", pre, true);
-            default: return std::nullopt;
-          }
-        });
-        if (inner) return inner;
-        obj["preconditions"] = std::move(pre);
-        return std::nullopt;
-      }
-      case 3: return SetBool(f, "DeleteOptions.orphanDependents", "orphanDependents", obj);
-      case 4: return SetString(f, "DeleteOptions.propagationPolicy", "propagationPolicy", obj, true);
-      case 5: return AppendString(f, "DeleteOptions.dryRun", "dryRun", obj);
-      case 6:
-        return SetBool(f, "DeleteOptions.ignoreStoreReadErrorWithClusterBreakingPotential",
-                       "ignoreStoreReadErrorWithClusterBreakingPotential", obj);
-      default: return std::nullopt;
-    }
-  });
-  if (err) return *err;
-  return obj;
-}
+  // resource.Quantity {1 string} → the string; the zero Quantity is "0".
+  static Result<json> Quantity(const MessageDescriptor& d, std::string_view bytes) {
+    Result<std::vector<ProtoField>> f = LastFields(d, bytes);
+    if (!f.ok()) return f.error();
+    std::string s = f.value()[0].number ? Str(f.value()[0]) : std::string();
+    return json(s.empty() ? std::string("0") : std::move(s));
+  }
+
+  // metav1.FieldsV1 {1 Raw} holds JSON, kept as a JSON value.
+  static Result<json> FieldsV1(const MessageDescriptor& d, std::string_view bytes, std::string_view context) {
+    Result<std::vector<ProtoField>> f = LastFields(d, bytes);
+    if (!f.ok()) return f.error();
+    const std::string_view raw = f.value()[0].number ? f.value()[0].bytes : std::string_view();
+    if (raw.empty()) return json::object();
+    json parsed = json::parse(raw.begin(), raw.end(), nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return Malformed(std::string(context) + " is not valid JSON");
+    return parsed;
+  }
+};
 
 struct Unknown {
   std::string api_version, kind, content_encoding;
@@ -445,13 +461,27 @@ Result<json> DecodeKubernetesProtobuf(std::string_view body) {
     return ApiError::UnsupportedMediaType("kube-sim cannot decode protobuf with contentEncoding \"" +
                                           u.content_encoding + "\" (" + gvk + ")");
   }
-  json obj = {{"apiVersion", u.api_version}, {"kind", u.kind}};
-  if (u.api_version == "v1" && u.kind == "Secret") return DecodeSecret(u.raw, std::move(obj));
-  if (u.api_version == "v1" && u.kind == "ConfigMap") return DecodeConfigMap(u.raw, std::move(obj));
-  if (u.kind == "DeleteOptions") return DecodeDeleteOptions(u.raw, std::move(obj));
-  return ApiError::UnsupportedMediaType("kube-sim cannot decode protobuf for " + gvk +
-                                        "; supported: v1 Secret, v1 ConfigMap, DeleteOptions. Send it as "
-                                        "application/json");
+  const protodesc::MessageDescriptor* desc = protodesc::FindKind(u.api_version, u.kind);
+  if (desc == nullptr) {
+    std::string supported;
+    for (const protodesc::KindDescriptor& k : protodesc::AllKinds()) {
+      if (!supported.empty()) supported += ", ";
+      if (k.api_version != "*") supported += std::string(k.api_version) + " ";
+      supported += std::string(k.kind);
+    }
+    return ApiError::UnsupportedMediaType("kube-sim cannot decode protobuf for " + gvk + "; supported: " + supported +
+                                          ". Send it as application/json");
+  }
+  Result<json> obj = Decoder().Value(*desc, u.raw, 0, desc->ShortName());
+  if (!obj.ok()) {
+    ApiError e = obj.error();
+    if (e.code == 415) e.message = "kube-sim cannot decode protobuf for " + gvk + ": " + e.message;
+    return e;
+  }
+  json out = std::move(obj).value();
+  out["apiVersion"] = u.api_version;
+  out["kind"] = u.kind;
+  return out;
 }
 
 }  // namespace kubesim

@@ -240,16 +240,47 @@ Printer BuiltinPrinter(const ResourceType& rt) {
                                        Age(o, now), Join(users), Join(groups), Join(sas)};
             }};
   if (k == "Event") {
-    return {{Col("Last Seen"), Col("Type"), Col("Reason"), Col("Object"), Col("Message"), Name()},
+    // As the apiserver's printer (it prints wide; kubectl hides priority-1 columns): times fall
+    // back firstTimestamp -> eventTime, lastTimestamp -> first; a series overrides both; reads
+    // the core/v1 and the events.k8s.io/v1 shape alike.
+    return {{Col("Last Seen"), Col("Type"), Col("Reason"), Col("Object"), Col("Subobject", "string", 1),
+             Col("Source", "string", 1), Col("Message"), Col("First Seen", "string", 1), Col("Count", "string", 1),
+             {"Name", "string", "name", "Name must be unique within a namespace.", 1}},
             [](const json& o, TimePoint now) {
-              std::string last = Str(o, "/lastTimestamp"_json_pointer);
-              if (last.empty()) last = Str(o, "/eventTime"_json_pointer);
-              if (last.empty()) last = Str(o, "/metadata/creationTimestamp"_json_pointer);
-              auto ts = ParseRfc3339(last);
-              std::string obj_ref = ToLower(Str(o, "/involvedObject/kind"_json_pointer)) + "/" + Str(o, "/involvedObject/name"_json_pointer);
-              return std::vector<json>{ts ? HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *ts)) : "<unknown>",
-                                       Str(o, "/type"_json_pointer), Str(o, "/reason"_json_pointer), obj_ref,
-                                       Str(o, "/message"_json_pointer), Str(o, "/metadata/name"_json_pointer)};
+              auto field = [&o](const char* core, const char* v1) {
+                std::string s = Str(o, json::json_pointer(core));
+                return s.empty() ? Str(o, json::json_pointer(v1)) : s;
+              };
+              auto since = [now](const std::string& ts) -> std::string {
+                auto t = ParseRfc3339(ts);
+                return t ? HumanDuration(std::chrono::duration_cast<std::chrono::seconds>(now - *t)) : "<unknown>";
+              };
+              std::string first_ts = field("/firstTimestamp", "/deprecatedFirstTimestamp");
+              std::string first = since(first_ts.empty() ? Str(o, "/eventTime"_json_pointer) : first_ts);
+              std::string last_ts = field("/lastTimestamp", "/deprecatedLastTimestamp");
+              std::string last = last_ts.empty() ? first : since(last_ts);
+              int64_t count = Int(o, "/count"_json_pointer);
+              if (count == 0) count = Int(o, "/deprecatedCount"_json_pointer);
+              if (o.contains("/series"_json_pointer) && o.at("/series"_json_pointer).is_object()) {
+                last = since(Str(o, "/series/lastObservedTime"_json_pointer));
+                count = Int(o, "/series/count"_json_pointer);
+              } else if (count == 0) {
+                count = 1;
+              }
+              std::string kind = ToLower(field("/involvedObject/kind", "/regarding/kind"));
+              std::string name = field("/involvedObject/name", "/regarding/name");
+              std::string component = field("/source/component", "/deprecatedSource/component");
+              if (component.empty()) component = field("/reportingComponent", "/reportingController");
+              std::string host = field("/source/host", "/deprecatedSource/host");
+              if (host.empty()) host = Str(o, "/reportingInstance"_json_pointer);
+              std::string message = field("/message", "/note");
+              auto b = message.find_first_not_of(" \t\r\n"), e = message.find_last_not_of(" \t\r\n");
+              message = b == std::string::npos ? "" : message.substr(b, e - b + 1);
+              return std::vector<json>{last, Str(o, "/type"_json_pointer), Str(o, "/reason"_json_pointer),
+                                       name.empty() ? kind : kind + "/" + name,
+                                       field("/involvedObject/fieldPath", "/regarding/fieldPath"),
+                                       host.empty() ? component : component + ", " + host, message, first, count,
+                                       Str(o, "/metadata/name"_json_pointer)};
             }};
   }
   return {{Name(), AgeCol()}, [](const json& o, TimePoint now) {
