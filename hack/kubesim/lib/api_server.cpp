@@ -178,51 +178,28 @@ std::vector<std::string> SupportedFieldSelectors(const ResourceType& rt) {
   return f;
 }
 
-// core/v1 Event <-> events.k8s.io/v1 Event (one storage, two shapes).
-json CoreEventToEventsV1(json e) {
-  json out = {{"metadata", e.value("metadata", json::object())}};
-  auto move = [&](const char* from, const char* to) {
-    if (e.contains(from) && !e[from].is_null()) out[to] = e[from];
-  };
-  move("involvedObject", "regarding");
-  move("message", "note");
-  move("reason", "reason");
-  move("type", "type");
-  move("action", "action");
-  move("related", "related");
-  move("eventTime", "eventTime");
-  move("series", "series");
-  move("reportingComponent", "reportingController");
-  move("reportingInstance", "reportingInstance");
-  move("count", "deprecatedCount");
-  move("firstTimestamp", "deprecatedFirstTimestamp");
-  move("lastTimestamp", "deprecatedLastTimestamp");
-  move("source", "deprecatedSource");
-  if (!out.contains("reportingController") && e.contains("/source/component"_json_pointer))
-    out["reportingController"] = e["/source/component"_json_pointer];
-  return out;
-}
+// core/v1 Event <-> events.k8s.io/v1 Event (one storage, two shapes): field pairs
+// {core/v1 name, events.k8s.io/v1 name}.
+constexpr std::pair<const char*, const char*> kEventFields[] = {
+    {"involvedObject", "regarding"},        {"message", "note"},
+    {"reason", "reason"},                   {"type", "type"},
+    {"action", "action"},                   {"related", "related"},
+    {"eventTime", "eventTime"},             {"series", "series"},
+    {"reportingComponent", "reportingController"}, {"reportingInstance", "reportingInstance"},
+    {"count", "deprecatedCount"},           {"firstTimestamp", "deprecatedFirstTimestamp"},
+    {"lastTimestamp", "deprecatedLastTimestamp"},   {"source", "deprecatedSource"},
+};
 
-json EventsV1ToCoreEvent(json e) {
+json ConvertEvent(const json& e, bool to_events_v1) {
   json out = {{"metadata", e.value("metadata", json::object())}};
-  auto move = [&](const char* from, const char* to) {
+  for (const auto& [core, v1] : kEventFields) {
+    const char* from = to_events_v1 ? core : v1;
+    const char* to = to_events_v1 ? v1 : core;
     if (e.contains(from) && !e[from].is_null()) out[to] = e[from];
-  };
-  move("regarding", "involvedObject");
-  move("note", "message");
-  move("reason", "reason");
-  move("type", "type");
-  move("action", "action");
-  move("related", "related");
-  move("eventTime", "eventTime");
-  move("series", "series");
-  move("reportingController", "reportingComponent");
-  move("reportingInstance", "reportingInstance");
-  move("deprecatedCount", "count");
-  move("deprecatedFirstTimestamp", "firstTimestamp");
-  move("deprecatedLastTimestamp", "lastTimestamp");
-  move("deprecatedSource", "source");
-  if (!out.contains("involvedObject")) out["involvedObject"] = json::object();
+  }
+  if (to_events_v1 && !out.contains("reportingController") && e.contains("/source/component"_json_pointer))
+    out["reportingController"] = e["/source/component"_json_pointer];
+  if (!to_events_v1 && !out.contains("involvedObject")) out["involvedObject"] = json::object();
   return out;
 }
 
@@ -421,7 +398,7 @@ std::optional<json> ApiServer::GetObject(const std::string& group, const std::st
 }
 
 json ApiServer::ToVersion(json obj, const ResourceType& rt) const {
-  if (rt.builtin && rt.group == "events.k8s.io") obj = CoreEventToEventsV1(std::move(obj));
+  if (rt.builtin && rt.group == "events.k8s.io") obj = ConvertEvent(obj, /*to_events_v1=*/true);
   obj["apiVersion"] = rt.ApiVersion();
   obj["kind"] = rt.kind;
   return obj;
@@ -429,7 +406,7 @@ json ApiServer::ToVersion(json obj, const ResourceType& rt) const {
 
 json ApiServer::FromVersion(json obj, const ResourceType& rt) const {
   if (rt.builtin && rt.group == "events.k8s.io") {
-    obj = EventsV1ToCoreEvent(std::move(obj));
+    obj = ConvertEvent(obj, /*to_events_v1=*/false);
     obj["apiVersion"] = "v1";
     obj["kind"] = "Event";
   }

@@ -589,17 +589,7 @@ class StrategicMerger {
     }
     for (const auto& v : plain) add(v);
     if (replace) return merged;
-    auto ident = [](const json& v) { return v; };
-    if (order != nullptr) {
-      std::vector<json> order_items(order->begin(), order->end());
-      if (!IsSubsequence(plain, order_items, ident)) {
-        return BadSmp("the order in the patch list " + json(plain).dump() + " of " + PathString(path) +
-                      " doesn't match its $setElementOrder list " + order->dump());
-      }
-      return OrderList(merged, order_items, live, ident);
-    }
-    if (patch == nullptr) return merged;
-    return OrderList(merged, plain, live, ident);
+    return Ordered(merged, plain, order, live, patch, path, [](const json& v) { return v; });
   }
 
   Result<json> MergeMapList(const json& live, const json* patch, const std::vector<json>& plain,
@@ -639,13 +629,23 @@ class StrategicMerger {
     if (replace) return merged;
     auto ident = [&key](const json& e) { return e.is_object() ? e.value(key, json()) : json(); };
     if (order != nullptr) {
-      std::vector<json> order_items(order->begin(), order->end());
-      for (const auto& o : order_items) {
+      for (const auto& o : *order) {
         if (!o.is_object() || !o.contains(key)) {
           return BadSmp("invalid patch format of setElementOrder list for " + PathString(path) + ": element " +
                         o.dump() + " lacks merge key " + key);
         }
       }
+    }
+    return Ordered(merged, plain, order, live, patch, path, ident);
+  }
+
+  // Orders a merged list: by the patch's $setElementOrder list when it has one, else by the
+  // patch's own order; live-only elements keep their live position.
+  template <typename Ident>
+  Result<json> Ordered(const json& merged, const std::vector<json>& plain, const json* order, const json& live,
+                       const json* patch, const FieldPath& path, Ident ident) const {
+    if (order != nullptr) {
+      std::vector<json> order_items(order->begin(), order->end());
       if (!IsSubsequence(plain, order_items, ident)) {
         return BadSmp("the order in the patch list " + json(plain).dump() + " of " + PathString(path) +
                       " doesn't match its $setElementOrder list " + order->dump());

@@ -79,26 +79,24 @@ ResourceRegistry::ResourceRegistry() {
   for (auto& t : BuiltinTypes()) builtins_.push_back(std::make_shared<const ResourceType>(std::move(t)));
 }
 
-ResourceTypePtr ResourceRegistry::Find(const std::string& group, const std::string& version,
-                                       const std::string& plural) const {
+ResourceTypePtr ResourceRegistry::FindIf(const std::function<bool(const ResourceType&)>& pred) const {
   std::shared_lock lock(mu_);
   for (const auto& t : builtins_)
-    if (t->group == group && t->version == version && t->plural == plural) return t;
+    if (pred(*t)) return t;
   for (const auto& [name, ts] : crds_)
     for (const auto& t : ts)
-      if (t->group == group && t->version == version && t->plural == plural) return t;
+      if (pred(*t)) return t;
   return nullptr;
+}
+
+ResourceTypePtr ResourceRegistry::Find(const std::string& group, const std::string& version,
+                                       const std::string& plural) const {
+  return FindIf([&](const ResourceType& t) { return t.group == group && t.version == version && t.plural == plural; });
 }
 
 ResourceTypePtr ResourceRegistry::FindKind(const std::string& group, const std::string& version,
                                            const std::string& kind) const {
-  std::shared_lock lock(mu_);
-  for (const auto& t : builtins_)
-    if (t->group == group && t->version == version && t->kind == kind) return t;
-  for (const auto& [name, ts] : crds_)
-    for (const auto& t : ts)
-      if (t->group == group && t->version == version && t->kind == kind) return t;
-  return nullptr;
+  return FindIf([&](const ResourceType& t) { return t.group == group && t.version == version && t.kind == kind; });
 }
 
 ResourceTypePtr ResourceRegistry::FindStorage(const std::string& storage_key) const {

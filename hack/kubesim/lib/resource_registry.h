@@ -9,6 +9,7 @@
 //   reg.SetCrdVersions("justdriving.io/justdrivingenvironments", TypesFromCrd(crd));
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <shared_mutex>
@@ -47,6 +48,8 @@ class ResourceRegistry {
   uint64_t Epoch() const;
 
  private:
+  ResourceTypePtr FindIf(const std::function<bool(const ResourceType&)>& pred) const;
+
   mutable std::shared_mutex mu_;
   std::vector<ResourceTypePtr> builtins_;
   std::map<std::string, std::vector<ResourceTypePtr>> crds_;
