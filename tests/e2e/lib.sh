@@ -29,19 +29,23 @@ e2e_cleanup() {
 }
 trap e2e_cleanup EXIT
 
-# Starts kubesim and waits until the kubeconfig is written and the server answers.
+# Starts kubesim (extra arguments go to it) and waits until the kubeconfig is written and the
+# server answers. Exports KUBESIM_URL, KUBESIM_TOKEN and, when kubesim serves the app simulator,
+# APP_HTTP_URL and APP_HTTPS_URL.
 e2e_start() {
   export HOME="$E2E_TMP/home"       # kubectl's discovery cache and helm's config stay private
   mkdir -p "$HOME"
   export KUBECONFIG="$E2E_TMP/kubeconfig"
   export HELM_CACHE_HOME="$E2E_TMP/helm/cache" HELM_CONFIG_HOME="$E2E_TMP/helm/config" HELM_DATA_HOME="$E2E_TMP/helm/data"
-  "$KUBESIM_BIN" --listen 127.0.0.1:0 --kubeconfig-out "$KUBECONFIG" >"$E2E_TMP/kubesim.log" 2>&1 &
+  "$KUBESIM_BIN" --listen 127.0.0.1:0 --kubeconfig-out "$KUBECONFIG" "$@" >"$E2E_TMP/kubesim.log" 2>&1 &
   KUBESIM_PID=$!
   for _ in $(seq 1 100); do
     if [ -s "$KUBECONFIG" ] && kubectl get --raw /readyz >/dev/null 2>&1; then
       KUBESIM_URL=$(sed -n 's/^kube-sim listening on //p' "$E2E_TMP/kubesim.log")
       KUBESIM_TOKEN=$(sed -n 's/^    token: //p' "$KUBECONFIG")
-      export KUBESIM_URL KUBESIM_TOKEN
+      APP_HTTP_URL=$(sed -n 's/^kube-sim app simulator on \(http:[^ ]*\) .*/\1/p' "$E2E_TMP/kubesim.log")
+      APP_HTTPS_URL=$(sed -n 's/^kube-sim app simulator on .* and \(https:[^ ]*\)$/\1/p' "$E2E_TMP/kubesim.log")
+      export KUBESIM_URL KUBESIM_TOKEN APP_HTTP_URL APP_HTTPS_URL
       return 0
     fi
     sleep 0.1

@@ -397,6 +397,13 @@ std::optional<json> ApiServer::GetObject(const std::string& group, const std::st
   return *o;
 }
 
+std::vector<json> ApiServer::ListObjects(const std::string& group, const std::string& plural, const std::string& ns) {
+  std::lock_guard lock(mu_);
+  std::vector<json> out;
+  for (const json* o : store_.List(group + "/" + plural, ns)) out.push_back(*o);
+  return out;
+}
+
 json ApiServer::ToVersion(json obj, const ResourceType& rt) const {
   if (rt.builtin && rt.group == "events.k8s.io") obj = ConvertEvent(obj, /*to_events_v1=*/true);
   obj["apiVersion"] = rt.ApiVersion();
@@ -515,6 +522,11 @@ ApiResponse ApiServer::HandleNonResource(const HttpRequest& req, int& /*code*/) 
   return ErrorResponse(ServerNotFound());
 }
 
+void ApiServer::RegisterAdminHandler(std::string path, std::function<ApiResponse(const HttpRequest&)> handler) {
+  std::lock_guard lock(admin_mu_);
+  admin_handlers_[std::move(path)] = std::move(handler);
+}
+
 ApiResponse ApiServer::HandleAdmin(const HttpRequest& req, int& /*code*/) {
   const std::string& p = req.path;
   if (p == "/admin/v1/faults") {
@@ -568,6 +580,12 @@ ApiResponse ApiServer::HandleAdmin(const HttpRequest& req, int& /*code*/) {
     }
     return JsonResponse(200, accounting_.Log(since));
   }
+  std::function<ApiResponse(const HttpRequest&)> extra;
+  {
+    std::lock_guard lock(admin_mu_);
+    if (auto it = admin_handlers_.find(p); it != admin_handlers_.end()) extra = it->second;
+  }
+  if (extra) return extra(req);
   return ErrorResponse(ApiError::NotFound("kube-sim admin: no endpoint " + req.method + " " + p +
                                           " (see README: faults, faults/drop-watches, faults/refuse-connections, accounting, requests)"));
 }
@@ -1071,7 +1089,9 @@ Result<json> ApiServer::UpdateLocked(const Ctx& c, const json& old, json obj, bo
 }
 
 json ApiServer::StoreUpdateLocked(const std::string& key, const std::string& ns, const std::string& name, json obj) {
-  if (Meta(obj).contains("deletionTimestamp") && Finalizers(obj).empty()) {
+  // A Pod still in its grace period stays until the kubelet's final delete (shouldDeleteDuringUpdate).
+  if (Meta(obj).contains("deletionTimestamp") && Finalizers(obj).empty() &&
+      Meta(obj).value("deletionGracePeriodSeconds", int64_t{0}) == 0) {
     // As the real store: the update that empties the finalizers becomes the delete, so watchers see
     // one DELETED event (carrying the last stored state) and no MODIFIED before it.
     json last = store_.Remove(key, ns, name);
@@ -1160,7 +1180,26 @@ namespace {
 struct DeleteOptions {
   std::string propagation;
   json preconditions;
+  std::optional<int64_t> grace_period_seconds;  // DeleteOptions.gracePeriodSeconds (query wins)
 };
+
+// Whole seconds as the real apiserver writes times; sub-second only when the clock has it, so
+// graceful deletion stays exact under kube-sim's scaled simulated time.
+std::string PreciseTimestamp(TimePoint t) {
+  return t == std::chrono::time_point_cast<std::chrono::seconds>(t) ? Rfc3339(t) : Rfc3339Micro(t);
+}
+
+// How long a Pod being deleted stays (rest.BeforeDelete with the pod strategy's
+// CheckGracefulDelete, https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination):
+// a pod no node runs and a terminal pod go at once; otherwise the request's gracePeriodSeconds,
+// else spec.terminationGracePeriodSeconds (default 30); a negative request counts as 1.
+int64_t PodGracePeriod(const json& pod, std::optional<int64_t> requested) {
+  if (pod.value("/spec/nodeName"_json_pointer, "").empty()) return 0;
+  std::string phase = pod.value("/status/phase"_json_pointer, "");
+  if (phase == "Succeeded" || phase == "Failed") return 0;
+  int64_t grace = requested ? *requested : pod.value("/spec/terminationGracePeriodSeconds"_json_pointer, int64_t{30});
+  return grace < 0 ? 1 : grace;
+}
 
 Result<DeleteOptions> ParseDeleteOptions(const HttpRequest& req) {
   DeleteOptions o;
@@ -1182,6 +1221,17 @@ Result<DeleteOptions> ParseDeleteOptions(const HttpRequest& req) {
     if (o.propagation.empty() && body.contains("orphanDependents") && body["orphanDependents"].is_boolean())
       o.propagation = body["orphanDependents"].get<bool>() ? "Orphan" : "Background";
     o.preconditions = body.value("preconditions", json::object());
+    if (body.contains("gracePeriodSeconds") && body["gracePeriodSeconds"].is_number_integer())
+      o.grace_period_seconds = body["gracePeriodSeconds"].get<int64_t>();
+  }
+  if (!req.Query("gracePeriodSeconds").empty()) {
+    try {
+      size_t used = 0;
+      o.grace_period_seconds = std::stoll(req.Query("gracePeriodSeconds"), &used);
+      if (used != req.Query("gracePeriodSeconds").size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      return ApiError::BadRequest("gracePeriodSeconds: Invalid value: \"" + req.Query("gracePeriodSeconds") + "\": must be an integer");
+    }
   }
   if (!req.Query("propagationPolicy").empty()) o.propagation = req.Query("propagationPolicy");
   if (o.propagation.empty() && !req.Query("orphanDependents").empty())
@@ -1200,7 +1250,8 @@ Result<json> ApiServer::Delete(const Ctx& c, const HttpRequest& req) {
   if (!opts.ok()) return opts.error();
   const ResourceType& rt = c.type();
   std::lock_guard lock(mu_);
-  auto out = DeleteLocked(rt.StorageKey(), c.ri.ns, c.ri.name, opts.value().propagation, c.dry_run, opts.value().preconditions);
+  auto out = DeleteLocked(rt.StorageKey(), c.ri.ns, c.ri.name, opts.value().propagation, c.dry_run, opts.value().preconditions,
+                          opts.value().grace_period_seconds);
   if (!out.ok()) return out.error();
   current_rv_ = store_.CurrentRv();
   const auto& o = out.value();
@@ -1233,7 +1284,8 @@ Result<json> ApiServer::DeleteCollection(const Ctx& c, const HttpRequest& req) {
   }
   json items = json::array();
   for (const auto& [ns, name] : victims) {
-    auto out = DeleteLocked(rt.StorageKey(), ns, name, opts.value().propagation, c.dry_run, json::object());
+    auto out = DeleteLocked(rt.StorageKey(), ns, name, opts.value().propagation, c.dry_run, json::object(),
+                            opts.value().grace_period_seconds);
     if (out.ok()) items.push_back(ToVersion(out.value().object, rt));
   }
   current_rv_ = store_.CurrentRv();
@@ -1245,7 +1297,8 @@ Result<json> ApiServer::DeleteCollection(const Ctx& c, const HttpRequest& req) {
 
 Result<ApiServer::DeleteOutcome> ApiServer::DeleteLocked(const std::string& key, const std::string& ns,
                                                          const std::string& name, const std::string& propagation,
-                                                         bool dry_run, const json& preconditions) {
+                                                         bool dry_run, const json& preconditions,
+                                                         std::optional<int64_t> grace_period_seconds) {
   const json* found = store_.Get(key, ns, name);
   auto rt = registry_.FindStorage(key);
   if (!found) {
@@ -1264,25 +1317,49 @@ Result<ApiServer::DeleteOutcome> ApiServer::DeleteLocked(const std::string& key,
   }
   if (dry_run) return DeleteOutcome{obj, true};
   bool is_namespace = key == "/namespaces";
+  bool is_pod = key == "/pods";
   auto finalizers = Finalizers(obj);
+  const TimePoint now = clock_.Now();
   if (Meta(obj).contains("deletionTimestamp")) {
+    bool changed = false;
     // Already being deleted: a foreground request still turns the deletion foreground.
     if (propagation == "Foreground" && !Has(finalizers, "foregroundDeletion") && !is_namespace) {
       finalizers.push_back("foregroundDeletion");
       SetFinalizers(obj, finalizers);
+      changed = true;
+    }
+    // A terminating Pod: a request with a shorter grace period moves the deadline earlier; 0 (the
+    // kubelet's final delete, or kubectl delete --force --grace-period=0) removes it now.
+    if (is_pod && grace_period_seconds) {
+      int64_t grace = std::max<int64_t>(*grace_period_seconds, 0);
+      auto deadline = ParseRfc3339(MetaStr(obj, "deletionTimestamp"));
+      if (Meta(obj).value("deletionGracePeriodSeconds", int64_t{0}) > 0 &&
+          (grace == 0 || !deadline || now + std::chrono::seconds(grace) < *deadline)) {
+        obj["metadata"]["deletionTimestamp"] = PreciseTimestamp(now + std::chrono::seconds(grace));
+        obj["metadata"]["deletionGracePeriodSeconds"] = grace;
+        changed = true;
+        if (grace == 0 && finalizers.empty()) {
+          json last = store_.Remove(key, ns, name);
+          WakeGc();
+          return DeleteOutcome{last, true};
+        }
+      }
+    }
+    if (changed) {
       obj = store_.Put(key, ns, name, obj, "MODIFIED");
       WakeGc();
     }
     return DeleteOutcome{obj, false};
   }
+  const int64_t pod_grace = is_pod ? PodGracePeriod(obj, grace_period_seconds) : 0;
   if (!is_namespace) {
     if (propagation == "Foreground" && !Has(finalizers, "foregroundDeletion")) finalizers.push_back("foregroundDeletion");
     if (propagation == "Orphan" && !Has(finalizers, "orphan")) finalizers.push_back("orphan");
   }
-  if (is_namespace || !finalizers.empty()) {
+  if (is_namespace || !finalizers.empty() || pod_grace > 0) {
     SetFinalizers(obj, finalizers);
-    obj["metadata"]["deletionTimestamp"] = Rfc3339(clock_.Now());
-    obj["metadata"]["deletionGracePeriodSeconds"] = 0;
+    obj["metadata"]["deletionTimestamp"] = pod_grace > 0 ? PreciseTimestamp(now + std::chrono::seconds(pod_grace)) : Rfc3339(now);
+    obj["metadata"]["deletionGracePeriodSeconds"] = pod_grace;
     if (Meta(obj).contains("generation")) obj["metadata"]["generation"] = Meta(obj).value("generation", 0) + 1;
     if (is_namespace) obj["status"]["phase"] = "Terminating";
     json stored = store_.Put(key, ns, name, obj, "MODIFIED");

@@ -16,8 +16,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +62,9 @@ class ApiServer {
   // host:port clients reach this server at (reported by GET /api).
   void SetServerAddress(std::string address);
   Faults& faults() { return faults_; }
+  // An extra admin endpoint (exact path under /admin/), served after the built-in ones with the
+  // same bearer-token check; kube-sim's simulation registers /admin/v1/scenarios this way.
+  void RegisterAdminHandler(std::string path, std::function<ApiResponse(const HttpRequest&)> handler);
   Accounting& accounting() { return accounting_; }
   // Ends every open watch (also reachable as a fault through the admin endpoint).
   void DropAllWatches();
@@ -70,6 +75,9 @@ class ApiServer {
   // resource; the object is returned as stored (at its storage version).
   std::optional<nlohmann::json> GetObject(const std::string& group, const std::string& plural, const std::string& ns,
                                           const std::string& name);
+  // Every stored object of a resource in `ns` (all namespaces when empty), sorted by
+  // namespace/name, as stored; a consistent snapshot taken under the lock.
+  std::vector<nlohmann::json> ListObjects(const std::string& group, const std::string& plural, const std::string& ns);
   uint64_t CurrentResourceVersion() const { return current_rv_.load(); }
 
  private:
@@ -99,9 +107,11 @@ class ApiServer {
     nlohmann::json object;  // its last state (deleted) or its state with deletionTimestamp (pending)
     bool deleted = false;   // removed now, rather than waiting for finalizers
   };
+  // grace_period_seconds: DeleteOptions.gracePeriodSeconds; only Pods use it (graceful deletion).
   Result<DeleteOutcome> DeleteLocked(const std::string& storage_key, const std::string& ns, const std::string& name,
                                      const std::string& propagation, bool dry_run,
-                                     const nlohmann::json& preconditions);
+                                     const nlohmann::json& preconditions,
+                                     std::optional<int64_t> grace_period_seconds = std::nullopt);
   // Stores `obj` (MODIFIED), or removes it when it is being deleted and has no finalizers left.
   nlohmann::json StoreUpdateLocked(const std::string& key, const std::string& ns, const std::string& name,
                                    nlohmann::json obj);
@@ -126,6 +136,9 @@ class ApiServer {
   uint32_t next_cluster_ip_ = 10;
   std::atomic<uint64_t> current_rv_{1};
   std::string server_address_;
+
+  std::mutex admin_mu_;  // guards admin_handlers_
+  std::map<std::string, std::function<ApiResponse(const HttpRequest&)>> admin_handlers_;
 
   std::mutex gc_mu_;
   std::condition_variable gc_cv_;

@@ -4,7 +4,8 @@
 // closing its listener and every open connection for the asked time, then listening again on
 // the same port (a restart that keeps the data).
 //
-// The only file of kube-sim that includes Boost.Beast.
+// With the app simulator (sim/app_simulator.cpp), one of the two files of kube-sim that include
+// Boost.Beast.
 //
 // Usage:
 //   HttpsServer server(api, {.listen = "127.0.0.1:0", .cert_pem = c, .key_pem = k});

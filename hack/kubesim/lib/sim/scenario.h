@@ -13,15 +13,16 @@
 //     match:
 //       image: "registry.example.com/justdriving/app:2.15.*"   # glob: * and ?
 //       labels: {app.kubernetes.io/component: web}            # all must be present and equal
-//     pod: {readyAfterSeconds: 2, neverReady: false, crashAfterSeconds: 30}
+//     pod: {readyAfterSeconds: 2, neverReady: false, crashAfterSeconds: 30, shutdownSeconds: 5}
 //     job: {durationSeconds: 30, exitCode: 1, log: "SQLSTATE[42S01]: table exists"}
 //     http:
 //       /login: {status: 500, body: "Server Error", latencyMs: 50}
 //       "*":    {status: 200, body: "<h1>Just Driving</h1>"}
 //     tls: {expired: false, wrongHost: false}
 //
-// Without any scenario, pods become ready after 0.5 s, run-to-completion containers succeed after
-// 1 s, and every path answers 200 "ok" (all times multiplied by timeScale, default 1).
+// Without any scenario, pods become ready after 0.5 s and leave 1 s after deletion,
+// run-to-completion containers succeed after 1 s, and every path answers 200 "ok" (all times
+// multiplied by timeScale, default 1).
 //
 // Usage:
 //   Scenarios s;
@@ -53,6 +54,9 @@ struct PodBehaviour {
   double ready_after_seconds = 0.5;              // from container start to Ready
   bool never_ready = false;                      // runs but never passes readiness
   std::optional<double> crash_after_seconds;     // the container exits (code 1) after running this long
+  // After SIGTERM (the pod is deleted) the app exits this long later; the pod goes then, or at
+  // the end of its terminationGracePeriodSeconds if that comes first.
+  double shutdown_seconds = 1;
 };
 
 struct JobBehaviour {  // containers of pods with restartPolicy Never/OnFailure
