@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # hack/demo.sh — the README's demo command. Today it shows kube-sim, the project's local
-# Kubernetes API server: it starts one, applies sample manifests with the real kubectl (a CRD,
-# a namespace, config, a Secret, a Deployment, a Service, custom resources), shows them as
-# kubectl prints them, shows an invalid object being refused, streams a change with
-# `kubectl get -w`, and installs a chart with the real helm. The operator demo (environment
-# onboarding, a release rolled out, a bad one reverted) replaces this as the operator lands.
+# Kubernetes cluster: it starts one, applies sample manifests with the real kubectl (a CRD,
+# a namespace, config, a Secret, a Deployment, a Service, an Ingress, custom resources), shows
+# them as kubectl prints them, shows an invalid object being refused, streams a change with
+# `kubectl get -w`, installs a chart with the real helm, then lets the simulated workloads run:
+# a rollout, the app answering by the image that serves, a broken release, a release stopped at
+# its progress deadline, `kubectl rollout undo`, and a migration Job. The operator demo
+# (environment onboarding, a release rolled out, a bad one reverted) replaces this as the
+# operator lands.
 #   hack/demo.sh           # run the demo, stop kube-sim at the end
 #   hack/demo.sh --keep    # leave kube-sim running; prints the KUBECONFIG to use
 set -euo pipefail
@@ -23,7 +26,8 @@ cmake --build "$BUILD_DIR" --target kubesim -j "$(nproc)" >/dev/null
 STATE=$(mktemp -d /tmp/justdriving-demo.XXXXXX)
 export KUBECONFIG="$STATE/kubeconfig" HOME_ORIG="$HOME" HOME="$STATE/home"
 mkdir -p "$HOME"
-"$BUILD_DIR/hack/kubesim/kubesim" --listen 127.0.0.1:0 --kubeconfig-out "$KUBECONFIG" >"$STATE/kubesim.log" 2>&1 &
+"$BUILD_DIR/hack/kubesim/kubesim" --listen 127.0.0.1:0 --kubeconfig-out "$KUBECONFIG" \
+  --scenarios hack/demo/scenarios.yaml >"$STATE/kubesim.log" 2>&1 &
 PID=$!
 cleanup() {
   if [ $KEEP -eq 0 ]; then kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$STATE"; fi
@@ -76,6 +80,42 @@ step "helm installs a chart (its release record travels as protobuf)"
 run helm install demo tests/e2e/testdata/helm/demo-chart -n school-demo --set replicas=1
 run helm list -n school-demo
 run kubectl -n school-demo get deploy,svc -l app.kubernetes.io/instance=demo
+
+APP=$(sed -n 's/^kube-sim app simulator on \(http:[^ ]*\) .*/\1/p' "$STATE/kubesim.log")
+app() { printf '$ curl -H "Host: app.school.example" %s%s\n' "$APP" "$1"; curl -s -w '   [HTTP %{http_code}]\n' -H 'Host: app.school.example' "$APP$1"; }
+
+step "Workloads: kube-sim's controllers roll the Deployment out (scenarios: hack/demo/scenarios.yaml)"
+run kubectl -n school-demo rollout status deploy/web --timeout=60s
+run kubectl -n school-demo get deploy,rs,pods -l app.kubernetes.io/component=web
+app /login
+
+step "A migration Job runs to completion"
+run kubectl apply -f hack/demo/05-migration.yaml
+run kubectl -n school-demo wait --for=condition=complete job/migrate-2-14-0 --timeout=60s
+run kubectl -n school-demo get job migrate-2-14-0
+
+step "Release 2.15.0 rolls out fine, but its login page is broken (what the operator's health checks will catch)"
+run kubectl -n school-demo set image deploy/web app=registry.example.com/justdriving/app:2.15.0
+run kubectl -n school-demo rollout status deploy/web --timeout=60s
+app /login
+
+step "Release 2.16.0 never gets ready: the old pods keep serving and the progress deadline stops it"
+run kubectl -n school-demo set image deploy/web app=registry.example.com/justdriving/app:2.16.0
+run kubectl -n school-demo rollout status deploy/web --timeout=60s || true
+run kubectl -n school-demo get deploy web
+app /login
+
+step "kubectl rollout undo --to-revision=1 puts 2.14.0 back"
+run kubectl -n school-demo rollout undo deploy/web --to-revision=1
+echo "(As on a real cluster, 'rollout status' right after undoing a failed rollout can still read the stale"
+echo " ProgressDeadlineExceeded condition, so wait on the counts.)"
+for _ in $(seq 1 300); do
+  [ "$(kubectl -n school-demo get deploy web -o jsonpath='{.status.updatedReplicas}/{.status.availableReplicas}/{.status.replicas}')" == "3/3/3" ] && break
+  sleep 0.2
+done
+run kubectl -n school-demo get deploy web
+app /login
+run kubectl -n school-demo get events --field-selector involvedObject.name=web --sort-by=.lastTimestamp
 
 step "What kube-sim counted (kube-sim's accounting endpoint, by verb)"
 TOKEN=$(sed -n 's/^    token: //p' "$KUBECONFIG")

@@ -201,6 +201,22 @@ TEST(RolloutMathTest, PodTemplateHashIsStable) {
   EXPECT_NE(PodTemplateHash(a, 1), PodTemplateHash(a, 2));
 }
 
+TEST(RolloutMathTest, TemplatesCompareSemantically) {
+  // kubectl rollout undo sends the ReplicaSet's template back with a zero creationTimestamp
+  // (null) and possibly empty lists: the same template for the real controller, so the same
+  // ReplicaSet must be found again.
+  json a = json::parse(R"({"metadata":{"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx:1.27","resources":{}}]}})");
+  json b = json::parse(R"({"metadata":{"creationTimestamp":null,"labels":{"app":"web"}},"spec":{"containers":[{"name":"web","image":"nginx:1.27","resources":{},"env":[]}],"volumes":null}})");
+  EXPECT_TRUE(EqualIgnoreHash(a, b));
+  EXPECT_EQ(PodTemplateHash(a, std::nullopt), PodTemplateHash(b, std::nullopt));
+  // A literal empty object stays significant (emptyDir: {} is a volume source).
+  json c = a;
+  c["spec"]["volumes"] = json::parse(R"([{"name":"tmp","emptyDir":{}}])");
+  json d = a;
+  d["spec"]["volumes"] = json::parse(R"([{"name":"tmp"}])");
+  EXPECT_FALSE(EqualIgnoreHash(c, d));
+}
+
 TEST(RolloutMathTest, SafeEncodeString) { EXPECT_EQ(SafeEncodeString("0123456789"), "456789bcdf"); }
 
 TEST(RolloutMathTest, SetConditionTimestamps) {

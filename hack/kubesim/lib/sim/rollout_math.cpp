@@ -104,8 +104,35 @@ int MaxUnavailable(const json& deployment) {
 // ---------------------------------------------------------------------------------------------
 // Pod templates
 
+namespace {
+
+// Semantic form of a value, as the real controller compares typed objects
+// (apimachinery's semantic DeepEqual): a null field and an empty list or map are the same as an
+// absent one. kubectl sends templates back with `metadata.creationTimestamp: null` (a zero
+// metav1.Time), e.g. on `kubectl rollout undo`.
+json Semantic(const json& v) {
+  if (v.is_object()) {
+    json out = json::object();
+    for (const auto& [k, e] : v.items()) {
+      json n = Semantic(e);
+      if (n.is_null() || (n.is_array() && n.empty()) || (n.is_object() && n.empty() && !e.empty())) continue;
+      if (e.is_null()) continue;
+      out[k] = std::move(n);
+    }
+    return out;
+  }
+  if (v.is_array()) {
+    json out = json::array();
+    for (const auto& e : v) out.push_back(Semantic(e));
+    return out;
+  }
+  return v;
+}
+
+}  // namespace
+
 json TemplateWithoutHash(const json& pod_template) {
-  json t = pod_template.is_object() ? pod_template : json::object();
+  json t = Semantic(pod_template.is_object() ? pod_template : json::object());
   if (t.contains("/metadata/labels"_json_pointer) && t["metadata"]["labels"].is_object()) {
     t["metadata"]["labels"].erase(kPodTemplateHashLabel);
     if (t["metadata"]["labels"].empty()) t["metadata"].erase("labels");
