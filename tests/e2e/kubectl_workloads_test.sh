@@ -20,12 +20,14 @@ expect_eq "$(app /)" "app v1" "the app answers as v1 through the Ingress"
 # Roll to v2 while sampling the app: every answer is v1 or v2, never an outage.
 expect_ok "set image v2" kubectl set image deploy/web app=registry.example.com/app:v2
 answers=""
-for _ in $(seq 1 60); do
+for _ in $(seq 1 200); do
   answers+="$(app /)|"
   [ "$(kubectl get deploy web -o jsonpath='{.status.updatedReplicas}/{.status.availableReplicas}/{.status.replicas}')" == "3/3/3" ] && break
   sleep 0.05
 done
 expect_not_contains "$answers" "no healthy upstream" "no outage during the rolling update"
+expect_contains "$answers" "app v1|" "old pods answered during the rolling update"
+expect_contains "$answers" "app v2|" "new pods answered during the rolling update (mixed, as a Service does)"
 expect_ok "rollout status of v2" kubectl rollout status deploy/web --timeout=30s
 expect_eq "$(app /)$(app /)$(app /)" "app v2app v2app v2" "after the rollout every answer is v2"
 expect_eq "$(kubectl get rs -l app=web --no-headers | wc -l | tr -d ' ')" "2" "old and new ReplicaSets kept (history)"
