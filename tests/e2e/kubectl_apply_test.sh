@@ -4,7 +4,7 @@
 # and check the stored objects change by exactly that; fields others set survive (three-way
 # merge); kubectl diff (server-side dry run) shows the pending change.
 source "$(dirname "$0")/lib.sh"
-e2e_start
+e2e_start --no-workloads   # apply semantics only: no controller writes status behind the test's back
 TD="$PROJECT_ROOT/tests/e2e/testdata/kubectl"
 
 expect_ok "apply v1" kubectl apply -f "$TD/app-v1.yaml"
