@@ -8,6 +8,7 @@
 #include <set>
 #include <vector>
 
+#include "object_meta.h"
 #include "rollout_math.h"
 #include "selector.h"
 #include "sim_client.h"
@@ -23,33 +24,6 @@ namespace {
 constexpr const char* kComponent = "deployment-controller";
 constexpr const char* kUserAgent = "kube-controller-manager/v1.32.0 (deployment-controller)";
 
-std::string MetaStr(const json& obj, const char* field) {
-  return obj.contains("metadata") ? obj["metadata"].value(field, "") : "";
-}
-
-bool Terminating(const json& obj) { return obj.contains("metadata") && obj["metadata"].contains("deletionTimestamp"); }
-
-json Labels(const json& obj) {
-  const json::json_pointer p("/metadata/labels");
-  return obj.contains(p) && obj.at(p).is_object() ? obj.at(p) : json::object();
-}
-
-const json* ControllerRef(const json& obj) {
-  const json::json_pointer p("/metadata/ownerReferences");
-  if (!obj.contains(p) || !obj.at(p).is_array()) return nullptr;
-  for (const auto& ref : obj.at(p))
-    if (ref.is_object() && ref.value("controller", false)) return &ref;
-  return nullptr;
-}
-
-json ControllerRefTo(const json& deployment) {
-  return {{"apiVersion", "apps/v1"},
-          {"kind", "Deployment"},
-          {"name", MetaStr(deployment, "name")},
-          {"uid", MetaStr(deployment, "uid")},
-          {"controller", true},
-          {"blockOwnerDeletion", true}};
-}
 
 std::optional<std::string> Annotation(const json& obj, const std::string& key) {
   if (!obj.contains("metadata") || !obj["metadata"].contains("annotations")) return std::nullopt;

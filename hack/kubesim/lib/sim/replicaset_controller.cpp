@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "object_meta.h"
 #include "selector.h"
 #include "sim_client.h"
 #include "text_util.h"
@@ -19,29 +20,6 @@ constexpr const char* kComponent = "replicaset-controller";
 constexpr const char* kUserAgent = "kube-controller-manager/v1.32.0 (replicaset-controller)";
 constexpr int kBurstReplicas = 500;  // the real controller's per-sync cap
 
-std::string MetaStr(const json& obj, const char* field) {
-  return obj.contains("metadata") ? obj["metadata"].value(field, "") : "";
-}
-
-bool Terminating(const json& obj) { return obj.contains("metadata") && obj["metadata"].contains("deletionTimestamp"); }
-
-json Labels(const json& obj) {
-  const json::json_pointer p("/metadata/labels");
-  return obj.contains(p) && obj.at(p).is_object() ? obj.at(p) : json::object();
-}
-
-const json* ControllerRef(const json& obj) {
-  const json::json_pointer p("/metadata/ownerReferences");
-  if (!obj.contains(p) || !obj.at(p).is_array()) return nullptr;
-  for (const auto& ref : obj.at(p))
-    if (ref.is_object() && ref.value("controller", false)) return &ref;
-  return nullptr;
-}
-
-json ControllerRefTo(const json& rs) {
-  return {{"apiVersion", "apps/v1"},         {"kind", "ReplicaSet"}, {"name", MetaStr(rs, "name")},
-          {"uid", MetaStr(rs, "uid")}, {"controller", true},   {"blockOwnerDeletion", true}};
-}
 
 const json* PodCondition(const json& pod, const std::string& type) {
   const json::json_pointer p("/status/conditions");
