@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "kubesim_harness.h"
+
 #include "api_server.h"
 #include "certs.h"
 #include "clock.h"
@@ -346,36 +348,12 @@ class CopyReconciler final : public Reconciler {
 class ControllerKubesimTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kubesim::CertRequest req;
-    req.ip_addresses = {"127.0.0.1"};
-    auto bundle = kubesim::GenerateCaAndServingCert(req);
-    ASSERT_TRUE(bundle.ok()) << bundle.error().message;
-    certs_ = bundle.value();
-    kubesim::ApiServerOptions so{.token = "t0ken"};
-    so.bookmark_interval = milliseconds(200);
-    api_ = std::make_unique<kubesim::ApiServer>(sim_clock_, so);
-    server_ = std::make_unique<kubesim::HttpsServer>(
-        *api_, kubesim::HttpsServerOptions{"127.0.0.1:0", certs_.cert_pem, certs_.key_pem, false});
-    auto port = server_->Start();
-    ASSERT_TRUE(port.ok()) << port.error().message;
-    kube::HttpTransportOptions o;
-    o.server = "https://127.0.0.1:" + std::to_string(port.value());
-    o.ca_pem = certs_.ca_cert_pem;
-    o.bearer_token = "t0ken";
-    o.timeout = seconds(10);
-    auto t = kube::HttpTransport::Create(o);
-    ASSERT_TRUE(t.ok()) << kube::Describe(t.error());
-    transport_ = std::move(t).value();
-    kube::ClientOptions co;
-    co.qps = 0;
-    client_ = std::make_unique<kube::RestClient>(*transport_, clock_, sleeper_, co);
+    ASSERT_EQ(kube_.Start(kubesim::ApiServerOptions{.token = "t0ken", .bookmark_interval = std::chrono::milliseconds(200)}), "");
+    api_ = &kube_.api();
+    client_ = &kube_.client();
   }
-  void TearDown() override {
-    client_.reset();
-    transport_.reset();
-    if (server_) server_->Stop();
-    if (api_) api_->Shutdown();
-  }
+  void TearDown() override { kube_.Stop(); }
+
 
   // The test's own writes also meet the injected faults: retry until the server acted.
   template <typename Call, typename Accept>
@@ -430,14 +408,10 @@ class ControllerKubesimTest : public ::testing::Test {
     return true;
   }
 
-  kubesim::SystemClock sim_clock_;
-  kubesim::CertBundle certs_;
-  std::unique_ptr<kubesim::ApiServer> api_;
-  std::unique_ptr<kubesim::HttpsServer> server_;
+  jd::testing::KubesimHarness kube_;
+  kubesim::ApiServer* api_ = nullptr;
+  jd::kube::RestClient* client_ = nullptr;
   jd::SystemClock clock_;
-  kube::RealSleeper sleeper_;
-  std::unique_ptr<kube::HttpTransport> transport_;
-  std::unique_ptr<kube::RestClient> client_;
 };
 
 // Responses with code 500 the server sent (the injected faults).

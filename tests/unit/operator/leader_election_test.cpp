@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "kubesim_harness.h"
+
 #include "api_server.h"
 #include "certs.h"
 #include "clock.h"
@@ -300,32 +302,12 @@ TEST_F(LeaderElectorTest, LeaderThatSeesAnotherHolderStopsAtOnce) {
 class LeaderElectionKubesimTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kubesim::CertRequest req;
-    req.ip_addresses = {"127.0.0.1"};
-    auto bundle = kubesim::GenerateCaAndServingCert(req);
-    ASSERT_TRUE(bundle.ok()) << bundle.error().message;
-    certs_ = bundle.value();
-    api_ = std::make_unique<kubesim::ApiServer>(sim_clock_, kubesim::ApiServerOptions{.token = "t0ken"});
-    server_ = std::make_unique<kubesim::HttpsServer>(
-        *api_, kubesim::HttpsServerOptions{"127.0.0.1:0", certs_.cert_pem, certs_.key_pem, false});
-    auto port = server_->Start();
-    ASSERT_TRUE(port.ok()) << port.error().message;
-    HttpTransportOptions o;
-    o.server = "https://127.0.0.1:" + std::to_string(port.value());
-    o.ca_pem = certs_.ca_cert_pem;
-    o.bearer_token = "t0ken";
-    o.timeout = seconds(10);
-    auto t = HttpTransport::Create(o);
-    ASSERT_TRUE(t.ok()) << Describe(t.error());
-    transport_ = std::move(t).value();
-    client_ = std::make_unique<RestClient>(*transport_, clock_, sleeper_, ClientOptions{.qps = 0});
+    ASSERT_EQ(kube_.Start(kubesim::ApiServerOptions{.token = "t0ken"}), "");
+    api_ = &kube_.api();
+    client_ = &kube_.client();
   }
-  void TearDown() override {
-    client_.reset();
-    transport_.reset();
-    if (server_) server_->Stop();
-    if (api_) api_->Shutdown();
-  }
+  void TearDown() override { kube_.Stop(); }
+
 
   // Polls (real time) until `pred` holds or `limit` passes.
   template <typename Pred>
@@ -338,14 +320,10 @@ class LeaderElectionKubesimTest : public ::testing::Test {
     return pred();
   }
 
-  kubesim::SystemClock sim_clock_;
-  kubesim::CertBundle certs_;
-  std::unique_ptr<kubesim::ApiServer> api_;
-  std::unique_ptr<kubesim::HttpsServer> server_;
+  jd::testing::KubesimHarness kube_;
+  kubesim::ApiServer* api_ = nullptr;
+  jd::kube::RestClient* client_ = nullptr;
   jd::SystemClock clock_;
-  RealSleeper sleeper_;
-  std::unique_ptr<HttpTransport> transport_;
-  std::unique_ptr<RestClient> client_;
 };
 
 TEST_F(LeaderElectionKubesimTest, KubeLeaseLockMapsTheLeaseApi) {

@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "kubesim_harness.h"
+
 #include "api_server.h"
 #include "certs.h"
 #include "clock.h"
@@ -359,36 +361,12 @@ TEST_F(WatcherTest, RunWaitsOnTheClockAndStops) {
 class WatcherKubesimTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    kubesim::CertRequest req;
-    req.ip_addresses = {"127.0.0.1"};
-    auto bundle = kubesim::GenerateCaAndServingCert(req);
-    ASSERT_TRUE(bundle.ok()) << bundle.error().message;
-    certs_ = bundle.value();
-    kubesim::ApiServerOptions so{.token = "t0ken"};
-    so.bookmark_interval = milliseconds(200);
-    api_ = std::make_unique<kubesim::ApiServer>(sim_clock_, so);
-    server_ = std::make_unique<kubesim::HttpsServer>(
-        *api_, kubesim::HttpsServerOptions{"127.0.0.1:0", certs_.cert_pem, certs_.key_pem, false});
-    auto port = server_->Start();
-    ASSERT_TRUE(port.ok()) << port.error().message;
-    HttpTransportOptions o;
-    o.server = "https://127.0.0.1:" + std::to_string(port.value());
-    o.ca_pem = certs_.ca_cert_pem;
-    o.bearer_token = "t0ken";
-    o.timeout = std::chrono::seconds(10);
-    auto t = HttpTransport::Create(o);
-    ASSERT_TRUE(t.ok()) << Describe(t.error());
-    transport_ = std::move(t).value();
-    ClientOptions co;
-    co.qps = 0;
-    client_ = std::make_unique<RestClient>(*transport_, clock_, sleeper_, co);
+    ASSERT_EQ(kube_.Start(kubesim::ApiServerOptions{.token = "t0ken", .bookmark_interval = std::chrono::milliseconds(200)}), "");
+    api_ = &kube_.api();
+    client_ = &kube_.client();
   }
-  void TearDown() override {
-    client_.reset();
-    transport_.reset();
-    if (server_) server_->Stop();
-    if (api_) api_->Shutdown();
-  }
+  void TearDown() override { kube_.Stop(); }
+
 
   // name -> data.k of the server's ConfigMaps in "default".
   std::map<std::string, std::string> ServerState() {
@@ -403,14 +381,10 @@ class WatcherKubesimTest : public ::testing::Test {
     return out;
   }
 
-  kubesim::SystemClock sim_clock_;
-  kubesim::CertBundle certs_;
-  std::unique_ptr<kubesim::ApiServer> api_;
-  std::unique_ptr<kubesim::HttpsServer> server_;
+  jd::testing::KubesimHarness kube_;
+  kubesim::ApiServer* api_ = nullptr;
+  jd::kube::RestClient* client_ = nullptr;
   jd::SystemClock clock_;
-  RealSleeper sleeper_;
-  std::unique_ptr<HttpTransport> transport_;
-  std::unique_ptr<RestClient> client_;
 };
 
 TEST_F(WatcherKubesimTest, StoreConvergesWhileWatchesAreDropped) {
