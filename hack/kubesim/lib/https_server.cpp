@@ -3,7 +3,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-#include <list>
 #include <mutex>
 #include <thread>
 
@@ -13,6 +12,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "connection_listener.h"
 #include "text_util.h"
 
 namespace kubesim {
@@ -56,104 +56,10 @@ bool PeerGone(int fd) {
 struct HttpsServer::Impl {
   ApiServer& api;
   HttpsServerOptions opts;
-  net::io_context ioc;
   std::unique_ptr<ssl::context> tls;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  tcp::endpoint bound;
-  std::atomic<bool> stopping{false};
-  std::thread accept_thread;
-
-  struct Conn {
-    int fd = -1;
-    std::thread thread;
-    std::atomic<bool> done{false};
-  };
-  std::mutex conns_mu;
-  std::list<std::unique_ptr<Conn>> conns;
+  ConnectionListener listener{"kube-sim"};
 
   Impl(ApiServer& a, HttpsServerOptions o) : api(a), opts(std::move(o)) {}
-
-  Result<int> Listen(const tcp::endpoint& ep) {
-    beast::error_code ec;
-    auto acc = std::make_unique<tcp::acceptor>(ioc);
-    acc->open(ep.protocol(), ec);
-    if (!ec) acc->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acc->bind(ep, ec);
-    if (!ec) acc->listen(net::socket_base::max_listen_connections, ec);
-    if (!ec) acc->non_blocking(true, ec);
-    if (ec) return ApiError::Internal("kube-sim cannot listen on " + ep.address().to_string() + ":" + std::to_string(ep.port()) + ": " + ec.message());
-    bound = acc->local_endpoint();
-    acceptor = std::move(acc);
-    return static_cast<int>(bound.port());
-  }
-
-  void CloseAllConnections() {
-    std::lock_guard lock(conns_mu);
-    for (auto& c : conns)
-      if (!c->done) ::shutdown(c->fd, SHUT_RDWR);
-  }
-
-  void ReapConnections(bool all) {
-    std::list<std::unique_ptr<Conn>> finished;
-    {
-      std::lock_guard lock(conns_mu);
-      for (auto it = conns.begin(); it != conns.end();) {
-        if (all || (*it)->done) {
-          finished.push_back(std::move(*it));
-          it = conns.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (auto& c : finished)
-      if (c->thread.joinable()) c->thread.join();
-  }
-
-  void AcceptLoop() {
-    while (!stopping) {
-      if (auto until = api.faults().RefuseUntil()) {
-        // A "restart": no listener, no connections, until the fault's time is over.
-        beast::error_code ec;
-        if (acceptor) acceptor->close(ec);
-        acceptor.reset();
-        CloseAllConnections();
-        while (!stopping && std::chrono::steady_clock::now() < *until)
-          std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        if (stopping) break;
-        for (int attempt = 0; attempt < 100 && !acceptor; ++attempt) {
-          if (!Listen(bound).ok()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        continue;
-      }
-      if (!acceptor) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        continue;
-      }
-      pollfd p{acceptor->native_handle(), POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) {
-        ReapConnections(false);
-        continue;
-      }
-      beast::error_code ec;
-      tcp::socket sock(ioc);
-      acceptor->accept(sock, ec);
-      if (ec) continue;
-      sock.non_blocking(false, ec);
-      sock.set_option(tcp::no_delay(true), ec);
-      auto conn = std::make_unique<Conn>();
-      conn->fd = sock.native_handle();
-      Conn* raw = conn.get();
-      {
-        std::lock_guard lock(conns_mu);
-        conns.push_back(std::move(conn));
-      }
-      raw->thread = std::thread([this, raw, s = std::move(sock)]() mutable {
-        Serve(std::move(s));
-        raw->done = true;
-      });
-    }
-  }
 
   void Serve(tcp::socket sock) {
     try {
@@ -179,7 +85,7 @@ struct HttpsServer::Impl {
   template <class Stream>
   void ServeStream(Stream& stream, int fd) {
     beast::flat_buffer buffer;
-    while (!stopping) {
+    while (!listener.stopping()) {
       http::request_parser<http::string_body> parser;
       parser.body_limit(kBodyLimit);
       parser.header_limit(64 * 1024);
@@ -219,7 +125,7 @@ struct HttpsServer::Impl {
         res.stream->Cancel();
         return;
       }
-      while (!stopping) {
+      while (!listener.stopping()) {
         auto chunk = res.stream->Next(std::chrono::milliseconds(250));
         if (chunk) {
           net::write(stream, http::make_chunk(net::buffer(*chunk)), ec);
@@ -232,7 +138,7 @@ struct HttpsServer::Impl {
         }
       }
       res.stream->Cancel();
-      if (ec || stopping) return;
+      if (ec || listener.stopping()) return;
       net::write(stream, http::make_chunk_last(), ec);
       if (ec || !keep_alive) return;
     }
@@ -244,24 +150,10 @@ HttpsServer::HttpsServer(ApiServer& api, HttpsServerOptions opts) : impl_(std::m
 HttpsServer::~HttpsServer() { Stop(); }
 
 Result<int> HttpsServer::Start() {
-  const std::string& listen = impl_->opts.listen;
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return ApiError::BadRequest("--listen must be host:port (for example 127.0.0.1:0), got \"" + listen + "\"");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = 0;
-  try {
-    port = std::stoi(listen.substr(colon + 1));
-  } catch (...) {
-    return ApiError::BadRequest("--listen port must be a number from 0 to 65535, got \"" + listen.substr(colon + 1) + "\"");
-  }
-  if (port < 0 || port > 65535)
-    return ApiError::BadRequest("--listen port must be a number from 0 to 65535, got " + std::to_string(port));
-  beast::error_code ec;
-  auto addr = net::ip::make_address(host, ec);
-  if (ec) return ApiError::BadRequest("--listen host must be an IP address such as 127.0.0.1 or [::1], got \"" + host + "\"");
+  auto ep = ParseListenAddress("--listen", impl_->opts.listen);
+  if (!ep.ok()) return ep.error();
   if (!impl_->opts.plain_http) {
+    beast::error_code ec;
     impl_->tls = std::make_unique<ssl::context>(ssl::context::tls_server);
     impl_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                             ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -270,22 +162,17 @@ Result<int> HttpsServer::Start() {
     impl_->tls->use_private_key(net::buffer(impl_->opts.key_pem), ssl::context::pem, ec);
     if (ec) return ApiError::Internal("kube-sim: bad serving key: " + ec.message());
   }
-  auto bound = impl_->Listen(tcp::endpoint(addr, static_cast<unsigned short>(port)));
-  if (!bound.ok()) return bound.error();
-  port_ = bound.value();
-  impl_->accept_thread = std::thread([this] { impl_->AcceptLoop(); });
-  return bound.value();
+  auto port = impl_->listener.Start(
+      ep.value(), [this](tcp::socket s) { impl_->Serve(std::move(s)); }, [this] { return impl_->api.faults().RefuseUntil(); });
+  if (!port.ok()) return port.error();
+  port_ = port.value();
+  return port;
 }
 
 void HttpsServer::Stop() {
-  if (!impl_ || impl_->stopping.exchange(true)) return;
-  if (impl_->accept_thread.joinable()) impl_->accept_thread.join();
-  beast::error_code ec;
-  if (impl_->acceptor) impl_->acceptor->close(ec);
-  impl_->CloseAllConnections();
-  impl_->ReapConnections(true);
+  if (impl_) impl_->listener.Stop();
 }
 
-std::string HttpsServer::host() const { return impl_->bound.address().to_string(); }
+std::string HttpsServer::host() const { return impl_->listener.endpoint().address().to_string(); }
 
 }  // namespace kubesim

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <functional>
-#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -22,6 +21,7 @@
 
 #include "app_router.h"
 #include "certs.h"
+#include "connection_listener.h"
 #include "openssl_ptr.h"
 #include "text_util.h"
 
@@ -42,27 +42,6 @@ struct CertAndKey {
   std::string cert_pem, key_pem;
 };
 
-Result<tcp::endpoint> ParseListen(const std::string& listen, const std::string& flag) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos)
-    return ApiError::BadRequest(flag + " must be host:port (for example 127.0.0.1:0), got \"" + listen + "\"");
-  std::string host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  int port = -1;
-  try {
-    size_t used = 0;
-    port = std::stoi(listen.substr(colon + 1), &used);
-    if (used != listen.size() - colon - 1) port = -1;
-  } catch (...) {
-    port = -1;
-  }
-  if (port < 0 || port > 65535)
-    return ApiError::BadRequest(flag + " port must be a number from 0 to 65535, got \"" + listen.substr(colon + 1) + "\"");
-  beast::error_code ec;
-  auto addr = net::ip::make_address(host, ec);
-  if (ec) return ApiError::BadRequest(flag + " host must be an IP address such as 127.0.0.1 or [::1], got \"" + host + "\"");
-  return tcp::endpoint(addr, static_cast<unsigned short>(port));
-}
 
 // Installs a PEM certificate chain (leaf first) and key on one connection. False if unusable.
 bool UseCertificate(SSL* ssl, const CertAndKey& ck) {
@@ -83,105 +62,6 @@ bool UseCertificate(SSL* ssl, const CertAndKey& ck) {
   return true;
 }
 
-// One listening socket with a thread per connection.
-class Listener {
- public:
-  using Handler = std::function<void(tcp::socket)>;
-
-  Listener() = default;
-  ~Listener() { Stop(); }
-
-  Result<int> Start(const tcp::endpoint& ep, Handler handler) {
-    beast::error_code ec;
-    acceptor_ = std::make_unique<tcp::acceptor>(ioc_);
-    acceptor_->open(ep.protocol(), ec);
-    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_->bind(ep, ec);
-    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
-    if (!ec) acceptor_->non_blocking(true, ec);
-    if (ec) {
-      acceptor_.reset();
-      return ApiError::Internal("kube-sim app simulator cannot listen on " + ep.address().to_string() + ":" +
-                                std::to_string(ep.port()) + ": " + ec.message());
-    }
-    handler_ = std::move(handler);
-    int port = acceptor_->local_endpoint().port();
-    accept_thread_ = std::thread([this] { AcceptLoop(); });
-    return port;
-  }
-
-  void Stop() {
-    if (stopping_.exchange(true)) return;
-    if (accept_thread_.joinable()) accept_thread_.join();
-    beast::error_code ec;
-    if (acceptor_) acceptor_->close(ec);
-    {
-      std::lock_guard lock(conns_mu_);
-      for (auto& c : conns_)
-        if (!c->done) ::shutdown(c->fd, SHUT_RDWR);
-    }
-    Reap(true);
-  }
-
-  bool stopping() const { return stopping_; }
-
- private:
-  struct Conn {
-    int fd = -1;
-    std::thread thread;
-    std::atomic<bool> done{false};
-  };
-
-  void AcceptLoop() {
-    while (!stopping_ && acceptor_) {
-      pollfd p{acceptor_->native_handle(), POLLIN, 0};
-      if (::poll(&p, 1, 100) <= 0) {
-        Reap(false);
-        continue;
-      }
-      beast::error_code ec;
-      tcp::socket sock(ioc_);
-      acceptor_->accept(sock, ec);
-      if (ec) continue;
-      sock.non_blocking(false, ec);
-      sock.set_option(tcp::no_delay(true), ec);
-      auto conn = std::make_unique<Conn>();
-      conn->fd = sock.native_handle();
-      Conn* raw = conn.get();
-      std::lock_guard lock(conns_mu_);
-      conns_.push_back(std::move(conn));
-      raw->thread = std::thread([this, raw, s = std::move(sock)]() mutable {
-        handler_(std::move(s));
-        raw->done = true;
-      });
-    }
-  }
-
-  void Reap(bool all) {
-    std::list<std::unique_ptr<Conn>> finished;
-    {
-      std::lock_guard lock(conns_mu_);
-      for (auto it = conns_.begin(); it != conns_.end();) {
-        if (all || (*it)->done) {
-          finished.push_back(std::move(*it));
-          it = conns_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (auto& c : finished)
-      if (c->thread.joinable()) c->thread.join();
-  }
-
-  net::io_context ioc_;
-  std::unique_ptr<tcp::acceptor> acceptor_;
-  Handler handler_;
-  std::atomic<bool> stopping_{false};
-  std::thread accept_thread_;
-  std::mutex conns_mu_;
-  std::list<std::unique_ptr<Conn>> conns_;
-};
 
 }  // namespace
 
@@ -197,7 +77,7 @@ struct AppSimulator::Impl {
   std::map<std::string, CertAndKey> fault_certs;  // "host|expired|wrongHost" → certificate
 
   std::unique_ptr<ssl::context> tls;
-  Listener http_listener, https_listener;
+  ConnectionListener http_listener{"kube-sim app simulator"}, https_listener{"kube-sim app simulator"};
 
   std::mutex stop_mu;
   std::condition_variable stop_cv;
@@ -357,12 +237,12 @@ Result<std::pair<int, int>> AppSimulator::Start() {
   Impl& m = *impl_;
   std::optional<tcp::endpoint> http_ep, https_ep;
   if (!m.opts.listen_http.empty()) {
-    auto ep = ParseListen(m.opts.listen_http, "--app-listen-http");
+    auto ep = ParseListenAddress("--app-listen-http", m.opts.listen_http);
     if (!ep.ok()) return ep.error();
     http_ep = ep.value();
   }
   if (!m.opts.listen_https.empty()) {
-    auto ep = ParseListen(m.opts.listen_https, "--app-listen-https");
+    auto ep = ParseListenAddress("--app-listen-https", m.opts.listen_https);
     if (!ep.ok()) return ep.error();
     https_ep = ep.value();
   }
