@@ -65,3 +65,14 @@ if [ $need_helm -eq 1 ] || [ $need_kubectl -eq 1 ]; then
   fi
 fi
 log "ready: $(command -v kubectl) ($(kubectl version --client 2>/dev/null | head -1)), $(command -v helm) ($(helm version --short))"
+
+# An independent Prometheus text-format parser (npm parse-prometheus-text-format), used by the
+# end-to-end tests to check that /metrics is valid exposition text.
+PROM_PARSER_WANT=1.1.1
+JD_NODE_DIR="$(dirname "$JD_TOOLS_DIR")/node"
+if [ ! -f "$JD_NODE_DIR/node_modules/parse-prometheus-text-format/package.json" ] ||
+   ! grep -q "\"version\": \"$PROM_PARSER_WANT\"" "$JD_NODE_DIR/node_modules/parse-prometheus-text-format/package.json"; then
+  mkdir -p "$JD_NODE_DIR"
+  log "installing parse-prometheus-text-format@$PROM_PARSER_WANT from the npm registry"
+  npm install --silent --no-audit --no-fund --prefix "$JD_NODE_DIR" "parse-prometheus-text-format@$PROM_PARSER_WANT" >/dev/null
+fi

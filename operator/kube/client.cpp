@@ -151,6 +151,7 @@ struct RestClient::Impl {
     for (;;) {
       Throttle();
       ApiResult<HttpResponse> r = transport.Do(req);
+      if (opts.on_response) opts.on_response(req.method, r.ok() ? r.value().status : 0);
       if (!r.ok()) {
         if (idempotent && lost < opts.max_transport_retries &&
             r.error().transport != TransportErrorKind::kCancelled) {
@@ -343,6 +344,7 @@ ApiResult<std::unique_ptr<WatchStream>> RestClient::Watch(const ResourceRef& ref
   req.timeout = server_end + std::chrono::seconds(30);
   impl_->Throttle();
   auto s = impl_->transport.Stream(req);
+  if (impl_->opts.on_response) impl_->opts.on_response("WATCH", s.ok() ? 200 : s.error().code);
   if (!s.ok()) return s.error();
   return std::unique_ptr<WatchStream>(std::make_unique<RestWatchStream>(std::move(s).value()));
 }

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,14 @@ inline const ResourceRef kNamespaces{"", "v1", "namespaces", false};
 inline const ResourceRef kEvents{"", "v1", "events", true};
 inline const ResourceRef kDeployments{"apps", "v1", "deployments", true};
 inline const ResourceRef kLeases{"coordination.k8s.io", "v1", "leases", true};
+inline const ResourceRef kServices{"", "v1", "services", true};
+inline const ResourceRef kPods{"", "v1", "pods", true};
+inline const ResourceRef kReplicaSets{"apps", "v1", "replicasets", true};
+inline const ResourceRef kJobs{"batch", "v1", "jobs", true};
+inline const ResourceRef kPodDisruptionBudgets{"policy", "v1", "poddisruptionbudgets", true};
+inline const ResourceRef kIngresses{"networking.k8s.io", "v1", "ingresses", true};
+inline const ResourceRef kJustDrivingEnvironments{"justdriving.io", "v1alpha1", "justdrivingenvironments", true};
+inline const ResourceRef kJustDrivingReleases{"justdriving.io", "v1alpha1", "justdrivingreleases", true};
 
 struct ListOptions {
   std::string label_selector;  // "app=web,tier in (a,b)"
@@ -196,6 +205,9 @@ struct ClientOptions {
   Duration transport_backoff_max = std::chrono::seconds(5);
   // Sent as HttpRequest::timeout (0: the transport's default). Watches use their own.
   std::chrono::milliseconds request_timeout{0};
+  // Called after every HTTP exchange (each retry too) with the method ("WATCH" for a watch) and
+  // the status code, 0 when no answer came. For metrics; must be fast and thread-safe.
+  std::function<void(const std::string& method, int code)> on_response;
 };
 
 // The client part of a RestConfig: default namespace, qps and burst.

@@ -1,9 +1,15 @@
 #include "runtime/controller.h"
 
+#include <cstdio>
 #include <exception>
+#include <random>
 #include <stdexcept>
+#include <unordered_set>
 #include <utility>
 
+#include <spdlog/sinks/null_sink.h>
+
+#include "common/logging.h"
 #include "kube/rate_limiter.h"
 
 namespace jd {
@@ -74,8 +80,10 @@ class Controller::Informer final : public kube::WatcherSink {
     std::vector<kube::ObjectPtr> before = view_.List();
     std::vector<json> after = objects;  // the store takes the originals
     store_.Replace(std::move(objects), resource_version);
-    for (const auto& o : before) Enqueue(*o);
-    for (const auto& o : after) Enqueue(o);
+    std::vector<const json*> all;
+    for (const auto& o : before) all.push_back(o.get());
+    for (const auto& o : after) all.push_back(&o);
+    Enqueue(all);
     ctl_.NotifySynced();
   }
 
@@ -83,16 +91,32 @@ class Controller::Informer final : public kube::WatcherSink {
     kube::ObjectPtr old = view_.Get(MetaString(event.object, "namespace"), MetaString(event.object, "name"));
     json obj = event.object;
     store_.Apply(std::move(event));  // the cache first: a reconcile triggered below sees the change
-    if (old) Enqueue(*old);
-    Enqueue(obj);
+    if (old) {
+      Enqueue({old.get(), &obj});
+    } else {
+      Enqueue({&obj});
+    }
   }
 
   kube::StoreView view() const { return view_; }
   kube::Watcher& watcher() { return watcher_; }
 
  private:
-  void Enqueue(const json& obj) {
-    for (const MapFunc& map : maps_) ctl_.AddMapped(obj, map);
+  // Maps every object and adds each distinct key once: the old and new versions of a modified
+  // object usually map to the same key, and adding it twice could reconcile it twice when a
+  // worker takes it between the two Adds.
+  void Enqueue(const std::vector<const json*>& objs) {
+    std::unordered_set<std::string> seen;
+    std::vector<std::string> keys;
+    for (const json* o : objs) {
+      for (const MapFunc& map : maps_) {
+        for (const Request& r : map(*o)) {
+          std::string k = r.Key();
+          if (seen.insert(k).second) keys.push_back(std::move(k));
+        }
+      }
+    }
+    for (const std::string& k : keys) ctl_.queue_.Add(k);
   }
 
   Controller& ctl_;
@@ -109,7 +133,11 @@ Controller::Controller(std::string name, Reconciler& reconciler, Clock& clock, C
       reconciler_(reconciler),
       clock_(clock),
       opts_(opts),
-      queue_(clock, kube::DefaultControllerRateLimiter(clock)) {}
+      queue_(clock, kube::DefaultControllerRateLimiter(clock),
+             opts_.metrics ? opts_.metrics->ForWorkQueue(name_) : nullptr),
+      log_(opts_.logger ? opts_.logger : std::make_shared<spdlog::logger>("null", std::make_shared<spdlog::sinks::null_sink_mt>())),
+      metrics_(opts_.metrics ? opts_.metrics->ForController(name_) : std::make_unique<NoopControllerMetrics>()),
+      id_salt_(std::random_device{}()) {}
 
 Controller::~Controller() { Stop(); }
 
@@ -141,16 +169,29 @@ kube::StoreView Controller::Watches(kube::Client& client, const kube::ResourceRe
 }
 
 void Controller::Start() {
+  StartCaches();
+  StartWorkers();
+}
+
+void Controller::StartCaches() {
   std::lock_guard lock(lifecycle_mu_);
-  if (started_) throw std::logic_error("Controller " + name_ + ": Start called twice");
-  started_ = true;
+  if (caches_started_) throw std::logic_error("Controller " + name_ + ": caches started twice");
+  caches_started_ = started_ = true;
   if (stopped_) return;
   for (auto& inf : informers_) {
     kube::Watcher* w = &inf->watcher();
     watcher_threads_.emplace_back([w] { w->Run(); });
   }
+}
+
+void Controller::StartWorkers() {
+  std::lock_guard lock(lifecycle_mu_);
+  if (workers_started_) throw std::logic_error("Controller " + name_ + ": workers started twice");
+  workers_started_ = started_ = true;
+  if (stopped_) return;
   const int n = opts_.max_concurrent_reconciles < 1 ? 1 : opts_.max_concurrent_reconciles;
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { Worker(); });
+  log_->info("workers started controller={} workers={}", name_, n);
 }
 
 void Controller::Stop() {
@@ -197,10 +238,6 @@ void Controller::NotifySynced() {
 
 void Controller::Enqueue(const Request& request) { queue_.Add(request.Key()); }
 
-void Controller::AddMapped(const json& obj, const MapFunc& map) {
-  for (const Request& r : map(obj)) queue_.Add(r.Key());
-}
-
 void Controller::Worker() {
   while (std::optional<std::string> key = queue_.Get()) ProcessNext(*key);
 }
@@ -209,10 +246,32 @@ void Controller::ProcessNext(const std::string& key) {
   DoneGuard done(queue_, key);
   std::optional<Request> request = Request::FromKey(key);
   if (!request) {  // cannot be reconciled; retrying will not help
+    log_->error("dropping malformed key controller={} key={}", name_, LogQuote(key));
     queue_.Forget(key);
     return;
   }
-  const QueueDisposition d = ActionFor(ReconcileSafely(*request));
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx",
+                static_cast<unsigned long long>((reconcile_seq_.fetch_add(1) + 1) * 0x9E3779B97F4A7C15ULL ^ id_salt_));
+  request->reconcile_id = id;
+  const MonoTime started = clock_.Now();
+  const ReconcileOutcome outcome = ReconcileSafely(*request);
+  const Duration took = clock_.Now() - started;
+  const double ms = std::chrono::duration<double, std::milli>(took).count();
+  const QueueDisposition d = ActionFor(outcome);
+  if (const auto* err = std::get_if<ReconcileError>(&outcome)) {
+    metrics_->ReconcileFinished(ReconcileResultLabel::kError, took);
+    log_->error("reconcile failed controller={} key={} reconcile_id={} terminal={} duration_ms={:.1f} error={}", name_,
+                LogQuote(key), id, err->terminal(), ms, LogQuote(err->message()));
+  } else {
+    const Result& r = std::get<Result>(outcome);
+    const ReconcileResultLabel label = d.action == QueueAction::kForgetAndRequeueAfter ? ReconcileResultLabel::kRequeueAfter
+                                       : r.requeue                                     ? ReconcileResultLabel::kRequeue
+                                                                                       : ReconcileResultLabel::kSuccess;
+    metrics_->ReconcileFinished(label, took);
+    log_->debug("reconcile done controller={} key={} reconcile_id={} result={} duration_ms={:.1f}", name_, key, id,
+                ToString(label), ms);
+  }
   switch (d.action) {
     case QueueAction::kForget:
       queue_.Forget(key);

@@ -24,6 +24,10 @@
 // A key that is not a valid "ns/name" is forgotten. The queue guarantees that one key is never
 // reconciled by two workers at once.
 //
+// Logging and metrics: each reconcile gets a reconcile id (Request::reconcile_id); the outcome is
+// logged with controller, key, reconcile_id, result and duration (errors at error level, success
+// at debug) and counted in controller_runtime_reconcile_* (runtime/metrics.h).
+//
 // Lifecycle: register sources, then Start() (watcher threads + max_concurrent_reconciles workers);
 // Stop() stops intake (watchers), shuts the queue down with drain (in-flight reconciles finish,
 // pending keys are dropped), and joins every thread. Stop is idempotent and called by the
@@ -51,18 +55,24 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/logger.h>
 
 #include "common/clock.h"
 #include "kube/client.h"
 #include "kube/store.h"
 #include "kube/watcher.h"
 #include "kube/workqueue.h"
+#include "runtime/metrics.h"
 #include "runtime/result.h"
 
 namespace jd {
 
 struct ControllerOptions {
   int max_concurrent_reconciles = 1;  // values < 1 are treated as 1
+  // Where reconcile logs go (null: nowhere). Every line carries controller, key and reconcile_id.
+  std::shared_ptr<spdlog::logger> logger;
+  // Reconcile and work-queue metrics (null: none). Must outlive the controller.
+  MetricsProvider* metrics = nullptr;
 };
 
 // Maps a watched object to the Requests it should trigger. Runs on a watcher thread; must not throw
@@ -93,6 +103,11 @@ class Controller {
 
   // Starts the watchers and the workers. Once only (again: std::logic_error).
   void Start();
+  // The two halves of Start, for leader election: every replica fills its caches (so a standby
+  // is ready and takes over with warm caches); only the leader starts workers. Each once only;
+  // StartWorkers without StartCaches is allowed (the queue then only gets Enqueue'd keys).
+  void StartCaches();
+  void StartWorkers();
   // See Lifecycle above. Idempotent; blocks until in-flight reconciles have finished.
   void Stop();
 
@@ -111,7 +126,6 @@ class Controller {
  private:
   class Informer;
 
-  void AddMapped(const nlohmann::json& obj, const MapFunc& map);
   void NotifySynced();
   void Worker();
   void ProcessNext(const std::string& key);
@@ -127,8 +141,15 @@ class Controller {
   std::vector<std::thread> watcher_threads_;
   std::vector<std::thread> workers_;
 
+  std::shared_ptr<spdlog::logger> log_;
+  std::unique_ptr<ControllerMetrics> metrics_;
+  std::atomic<uint64_t> reconcile_seq_{0};
+  const uint64_t id_salt_;
+
   std::mutex lifecycle_mu_;  // Start / Stop
-  bool started_ = false;
+  bool started_ = false;          // sources may no longer be added
+  bool caches_started_ = false;
+  bool workers_started_ = false;
   bool stopped_ = false;
 
   std::mutex sync_mu_;

@@ -58,7 +58,12 @@ struct Request {
   // Inverse of Key(). nullopt for "", "/x", "x/", or more than one '/'.
   static std::optional<Request> FromKey(std::string_view key);
 
-  friend bool operator==(const Request&, const Request&) = default;
+  // Set by the controller for each reconcile (16 hex digits, unique within the process); it is
+  // in every log line of that reconcile, so a reconciler logs it too. Not part of the identity:
+  // two requests for the same object are equal whatever their ids.
+  std::string reconcile_id = {};
+
+  friend bool operator==(const Request& a, const Request& b) { return a.ns == b.ns && a.name == b.name; }
 };
 
 // A successful reconcile, possibly asking to be called again.

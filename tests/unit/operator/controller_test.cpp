@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "kubesim_harness.h"
+#include "support/copy_reconciler.h"
 
 #include "api_server.h"
 #include "certs.h"
@@ -283,67 +284,7 @@ TEST(ControllerMapTest, MapsSelfAndControllerOwner) {
 
 constexpr char kNs[] = "default";
 
-// For each ConfigMap x without label copy=true: ConfigMap x-copy with x's data, label copy=true,
-// annotation copied-from: x and a controller ownerReference to x. Reads from the cache; a write
-// that fails (or races the cache) is an error and is retried with backoff. Deleting x leaves
-// x-copy to the API server's garbage collector.
-class CopyReconciler final : public Reconciler {
- public:
-  explicit CopyReconciler(kube::Writer& writer) : writer_(writer) {}
-  void SetCache(kube::StoreView cache) { cache_ = std::move(cache); }
-
-  ReconcileOutcome Reconcile(const Request& req) override {
-    kube::ObjectPtr src = cache_->Get(req.ns, req.name);
-    if (!src) return Result::Done();  // gone: the garbage collector removes the copy
-    const json& smd = (*src)["metadata"];
-    if (smd.value("labels", json::object()).value("copy", "") == "true") return Result::Done();
-    if (smd.contains("deletionTimestamp")) return Result::Done();
-
-    json want = {{"apiVersion", "v1"},
-                 {"kind", "ConfigMap"},
-                 {"metadata",
-                  {{"name", req.name + "-copy"},
-                   {"namespace", req.ns},
-                   {"labels", {{"copy", "true"}}},
-                   {"annotations", {{"copied-from", req.name}}},
-                   {"ownerReferences", json::array({{{"apiVersion", "v1"},
-                                                     {"kind", "ConfigMap"},
-                                                     {"name", req.name},
-                                                     {"uid", smd.value("uid", "")},
-                                                     {"controller", true},
-                                                     {"blockOwnerDeletion", true}}})}}},
-                 {"data", src->value("data", json::object())}};
-
-    kube::ObjectPtr have = cache_->Get(req.ns, req.name + "-copy");
-    if (!have) {
-      auto r = writer_.Create(kube::kConfigMaps, want);
-      if (!r.ok()) return ReconcileError("create " + req.name + "-copy: " + kube::Describe(r.error()));
-      return Result::Done();
-    }
-    if (UpToDate(*have, want)) return Result::Done();
-    json update = want;
-    update["metadata"]["resourceVersion"] = (*have)["metadata"].value("resourceVersion", "");
-    auto r = writer_.Update(kube::kConfigMaps, update);
-    if (!r.ok()) return ReconcileError("update " + req.name + "-copy: " + kube::Describe(r.error()));
-    return Result::Done();
-  }
-
- private:
-  static bool UpToDate(const json& have, const json& want) {
-    const json& hmd = have["metadata"];
-    const json& wmd = want["metadata"];
-    auto refs = hmd.value("ownerReferences", json::array());
-    return have.value("data", json::object()) == want["data"] &&
-           hmd.value("labels", json::object()).value("copy", "") == "true" &&
-           hmd.value("annotations", json::object()).value("copied-from", "") ==
-               wmd["annotations"]["copied-from"] &&
-           refs.size() == 1 && refs[0].value("uid", "") == wmd["ownerReferences"][0]["uid"] &&
-           refs[0].value("controller", false);
-  }
-
-  kube::Writer& writer_;
-  std::optional<kube::StoreView> cache_;
-};
+using jd::testing::CopyReconciler;
 
 class ControllerKubesimTest : public ::testing::Test {
  protected:
