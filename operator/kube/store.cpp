@@ -136,6 +136,30 @@ void StoreWriter::Replace(std::vector<nlohmann::json> objects, const std::string
   lock.unlock();
 }
 
+void StoreWriter::ReplaceNamespace(const std::string& ns, std::vector<nlohmann::json> objects,
+                                   const std::string& resource_version, bool mark_synced) {
+  std::vector<ObjectPtr> fresh;
+  for (auto& obj : objects) {
+    if (MetaString(obj, "name").empty()) continue;
+    fresh.push_back(std::make_shared<const nlohmann::json>(std::move(obj)));
+  }
+  std::vector<ObjectPtr> old;  // released after unlocking
+  std::unique_lock lock(data_->mu);
+  for (auto it = data_->objects.begin(); it != data_->objects.end();) {
+    if (MetaString(*it->second, "namespace") == ns) {
+      Unindex(*data_, it->first, *it->second);
+      old.push_back(std::move(it->second));
+      it = data_->objects.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& o : fresh) Insert(*data_, std::move(o));
+  if (mark_synced) data_->synced = true;
+  data_->sync_rv = resource_version;
+  lock.unlock();
+}
+
 void StoreWriter::Apply(WatchEvent event) {
   using T = WatchEvent::Type;
   if (event.type == T::kAdded || event.type == T::kModified) {

@@ -75,6 +75,10 @@ class StoreWriter {
 
   // Replaces every object (objects without metadata.name are skipped) and marks the store synced.
   void Replace(std::vector<nlohmann::json> objects, const std::string& resource_version);
+  // Replaces the objects of namespace `ns` only (one of several watchers feeding one store, one
+  // per namespace); marks the store synced when `mark_synced`.
+  void ReplaceNamespace(const std::string& ns, std::vector<nlohmann::json> objects,
+                        const std::string& resource_version, bool mark_synced);
   // kAdded/kModified: insert or replace; kDeleted: erase (absent: no-op); kBookmark/kError: ignored.
   void Apply(WatchEvent event);
 

@@ -4,6 +4,7 @@
 #include <exception>
 #include <random>
 #include <stdexcept>
+#include <set>
 #include <unordered_set>
 #include <utility>
 
@@ -65,9 +66,23 @@ std::vector<Request> MapToControllerOwner(const json& obj, const std::string& ow
 // A Watcher feeding a store; every change is also mapped to Requests and enqueued.
 class Controller::Informer final : public kube::WatcherSink {
  public:
-  Informer(Controller& ctl, kube::Client& client, const kube::ResourceRef& ref, kube::WatcherOptions opts)
-      : ctl_(ctl), client_(&client), key_(KeyOf(ref, opts)), view_(store_.View()),
-        watcher_(client, ctl.clock_, ref, *this, std::move(opts)) {}
+  // `namespaces` empty: one watcher for opts.ns. Otherwise one watcher per namespace, all feeding
+  // this store (each relist replaces only its own namespace; synced once every one has listed):
+  // controller-runtime's multi-namespace cache, so --namespace needs no cluster-wide permission.
+  Informer(Controller& ctl, kube::Client& client, const kube::ResourceRef& ref, kube::WatcherOptions opts,
+           const std::vector<std::string>& namespaces)
+      : ctl_(ctl), client_(&client), key_(KeyOf(ref, opts)), view_(store_.View()) {
+    if (namespaces.empty()) {
+      watchers_.push_back(std::make_unique<kube::Watcher>(client, ctl.clock_, ref, *this, std::move(opts)));
+      return;
+    }
+    for (const std::string& ns : namespaces) {
+      sinks_.push_back(std::make_unique<NamespaceSink>(*this, ns));
+      kube::WatcherOptions o = opts;
+      o.ns = ns;
+      watchers_.push_back(std::make_unique<kube::Watcher>(client, ctl.clock_, ref, *sinks_.back(), std::move(o)));
+    }
+  }
 
   // Same client, resource, namespace and selector: one watch and one cache serve every source.
   static std::string KeyOf(const kube::ResourceRef& ref, const kube::WatcherOptions& opts) {
@@ -75,6 +90,37 @@ class Controller::Informer final : public kube::WatcherSink {
   }
   bool Serves(const kube::Client& client, const std::string& key) const { return client_ == &client && key_ == key; }
   void AddMap(MapFunc map) { maps_.push_back(std::move(map)); }  // before Start only
+
+  // One namespace's watcher of a multi-namespace informer.
+  class NamespaceSink final : public kube::WatcherSink {
+   public:
+    NamespaceSink(Informer& inf, std::string ns) : inf_(inf), ns_(std::move(ns)) {}
+    void OnRelist(std::vector<json> objects, const std::string& resource_version) override {
+      inf_.OnRelistIn(ns_, std::move(objects), resource_version);
+    }
+    void OnEvent(kube::WatchEvent event) override { inf_.OnEvent(std::move(event)); }
+
+   private:
+    Informer& inf_;
+    const std::string ns_;
+  };
+
+  void OnRelistIn(const std::string& ns, std::vector<json> objects, const std::string& resource_version) {
+    std::vector<kube::ObjectPtr> before = view_.List(ns);
+    std::vector<json> after = objects;
+    bool all_synced;
+    {
+      std::lock_guard lock(synced_mu_);
+      synced_namespaces_.insert(ns);
+      all_synced = synced_namespaces_.size() == sinks_.size();
+    }
+    store_.ReplaceNamespace(ns, std::move(objects), resource_version, all_synced);
+    std::vector<const json*> all;
+    for (const auto& o : before) all.push_back(o.get());
+    for (const auto& o : after) all.push_back(&o);
+    Enqueue(all);
+    if (all_synced) ctl_.NotifySynced();
+  }
 
   void OnRelist(std::vector<json> objects, const std::string& resource_version) override {
     std::vector<kube::ObjectPtr> before = view_.List();
@@ -99,7 +145,7 @@ class Controller::Informer final : public kube::WatcherSink {
   }
 
   kube::StoreView view() const { return view_; }
-  kube::Watcher& watcher() { return watcher_; }
+  std::vector<std::unique_ptr<kube::Watcher>>& watchers() { return watchers_; }
 
  private:
   // Maps every object and adds each distinct key once: the old and new versions of a modified
@@ -125,7 +171,10 @@ class Controller::Informer final : public kube::WatcherSink {
   std::vector<MapFunc> maps_;
   kube::StoreWriter store_;
   const kube::StoreView view_;
-  kube::Watcher watcher_;  // last: constructed after the store it feeds
+  std::mutex synced_mu_;
+  std::set<std::string> synced_namespaces_;
+  std::vector<std::unique_ptr<NamespaceSink>> sinks_;
+  std::vector<std::unique_ptr<kube::Watcher>> watchers_;  // last: constructed after the store they feed
 };
 
 Controller::Controller(std::string name, Reconciler& reconciler, Clock& clock, ControllerOptions opts)
@@ -163,7 +212,14 @@ kube::StoreView Controller::Watches(kube::Client& client, const kube::ResourceRe
       return inf->view();
     }
   }
-  informers_.push_back(std::make_unique<Informer>(*this, client, ref, std::move(opts)));
+  // Controller-wide namespaces apply to namespaced resources a source did not scope itself.
+  std::vector<std::string> namespaces;
+  if (ref.namespaced && opts.ns.empty()) namespaces = opts_.namespaces;
+  if (namespaces.size() == 1) {
+    opts.ns = namespaces[0];
+    namespaces.clear();
+  }
+  informers_.push_back(std::make_unique<Informer>(*this, client, ref, std::move(opts), namespaces));
   informers_.back()->AddMap(std::move(map));
   return informers_.back()->view();
 }
@@ -179,8 +235,10 @@ void Controller::StartCaches() {
   caches_started_ = started_ = true;
   if (stopped_) return;
   for (auto& inf : informers_) {
-    kube::Watcher* w = &inf->watcher();
-    watcher_threads_.emplace_back([w] { w->Run(); });
+    for (auto& w : inf->watchers()) {
+      kube::Watcher* raw = w.get();
+      watcher_threads_.emplace_back([raw] { raw->Run(); });
+    }
   }
 }
 
@@ -199,7 +257,9 @@ void Controller::Stop() {
   if (stopped_) return;
   stopped_ = true;
   // 1. Intake: no more events.
-  for (auto& inf : informers_) inf->watcher().Stop();
+  for (auto& inf : informers_) {
+    for (auto& w : inf->watchers()) w->Stop();
+  }
   for (auto& t : watcher_threads_) t.join();
   watcher_threads_.clear();
   // 2. Drain: Get returns nullopt from now on; wait for handed-out keys to be Done.

@@ -73,6 +73,10 @@ struct ControllerOptions {
   std::shared_ptr<spdlog::logger> logger;
   // Reconcile and work-queue metrics (null: none). Must outlive the controller.
   MetricsProvider* metrics = nullptr;
+  // Namespaces to watch (--namespace); empty = all. Applies to namespaced resources whose source
+  // gives no WatcherOptions::ns: with one namespace the watch is scoped to it, with several there
+  // is one watch per namespace feeding one cache. Cluster-scoped resources are unaffected.
+  std::vector<std::string> namespaces = {};
 };
 
 // Maps a watched object to the Requests it should trigger. Runs on a watcher thread; must not throw

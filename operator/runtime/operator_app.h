@@ -51,8 +51,10 @@ struct OperatorContext {
 // The controllers to run and whatever they reference (reconcilers, recorders), kept alive until
 // the controllers have stopped.
 struct ControllerSet {
-  std::vector<std::unique_ptr<Controller>> controllers;
+  // Declared first, destroyed last: the controllers (which may still reference these) go first.
+  // Destroyed front to back, so push an object before the objects it uses.
   std::vector<std::shared_ptr<void>> keep_alive;
+  std::vector<std::unique_ptr<Controller>> controllers;
 };
 
 using BuildControllers = std::function<StatusOr<ControllerSet>(OperatorContext& ctx)>;

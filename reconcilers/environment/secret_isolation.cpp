@@ -12,9 +12,9 @@ namespace {
 constexpr size_t kMinSecretLength = 8;
 constexpr size_t kMaxClashesInMessage = 5;
 
-constexpr std::array<std::string_view, 13> kSettingKeyNames = {
+constexpr std::array<std::string_view, 15> kSettingKeyNames = {
     "HOST", "PORT", "DATABASE", "USERNAME", "USER", "DRIVER", "CONNECTION",
-    "MAILER", "ENCRYPTION", "SCHEME", "REGION", "FROM_ADDRESS", "FROM_NAME"};
+    "MAILER", "ENCRYPTION", "SCHEME", "REGION", "FROM_ADDRESS", "FROM_NAME", "PROVIDER", "SENDER"};
 
 int TierRank(std::string_view tier) {
   if (tier == "local") return 0;

@@ -13,7 +13,7 @@
 //       * values shorter than 8 bytes are ignored: flags ("true"), ports ("5432"), short names;
 //       * keys that by name hold connection settings, not credentials, are ignored: a key equal to
 //         or ending in "_" + one of HOST, PORT, DATABASE, USERNAME, USER, DRIVER, CONNECTION,
-//         MAILER, ENCRYPTION, SCHEME, REGION, FROM_ADDRESS, FROM_NAME (the Laravel conventions:
+//         MAILER, ENCRYPTION, SCHEME, REGION, FROM_ADDRESS, FROM_NAME, PROVIDER, SENDER (the Laravel conventions:
 //         DB_HOST, MAIL_FROM_ADDRESS...). Staging and production commonly point at the same SMTP
 //         host or use the same database name; that is not a shared secret. Passwords, tokens,
 //         keys and URLs (which may embed credentials) are always compared.

@@ -22,6 +22,7 @@
 #include "common/system_clock.h"
 #include "https_server.h"
 #include "kube/client.h"
+#include "kube/fake_client.h"
 #include "kube/http_transport.h"
 
 namespace jd {
@@ -487,6 +488,55 @@ TEST_F(ControllerKubesimTest, WaitForCacheSyncTimesOutOnTheInjectedClock) {
   EXPECT_FALSE(synced.load());
   EXPECT_FALSE(ctl.Ready());
   ctl.Stop();
+}
+
+}  // namespace
+}  // namespace jd
+
+// ---- (c) --namespace: one watch per namespace, never a cluster-wide list ----
+
+namespace jd {
+namespace {
+
+TEST(ControllerNamespacesTest, WatchesOnlyTheGivenNamespacesIntoOneCache) {
+  SystemClock clock;
+  kube::FakeClient client(clock);
+  for (const char* ns : {"a", "b", "c"}) {
+    client.Seed(kube::kConfigMaps, {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                                    {"metadata", {{"name", std::string("cm-") + ns}, {"namespace", ns}}}});
+  }
+  FakeReconciler rec;
+  ControllerOptions opts;
+  opts.namespaces = {"a", "b"};
+  Controller ctl("scoped", rec, clock, opts);
+  kube::WatcherOptions wo;
+  wo.poll_timeout = milliseconds(50);
+  kube::StoreView view = ctl.For(client, kube::kConfigMaps, wo);
+  ctl.Start();
+  ASSERT_TRUE(ctl.WaitForCacheSync(seconds(5)));
+  EXPECT_EQ(view.Size(), 2u);
+  EXPECT_NE(view.Get("a", "cm-a"), nullptr);
+  EXPECT_NE(view.Get("b", "cm-b"), nullptr);
+  EXPECT_EQ(view.Get("c", "cm-c"), nullptr);
+  // A change in b arrives through b's watch; a change in c is never seen.
+  client.Seed(kube::kConfigMaps, {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                                  {"metadata", {{"name", "new"}, {"namespace", "b"}}}});
+  ASSERT_TRUE(client.Create(kube::kConfigMaps, {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                                                {"metadata", {{"name", "late"}, {"namespace", "b"}}}}).ok());
+  ASSERT_TRUE(client.Create(kube::kConfigMaps, {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                                                {"metadata", {{"name", "late"}, {"namespace", "c"}}}}).ok());
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  while (std::chrono::steady_clock::now() < deadline && rec.Calls("b/late") == 0) std::this_thread::sleep_for(milliseconds(5));
+  EXPECT_GE(rec.Calls("a/cm-a"), 1);
+  EXPECT_GE(rec.Calls("b/late"), 1);
+  EXPECT_EQ(rec.Calls("c/cm-c"), 0);
+  EXPECT_EQ(rec.Calls("c/late"), 0);
+  ctl.Stop();
+  for (const kube::Action& a : client.Actions()) {
+    if (a.verb == "list" || a.verb == "watch") {
+      EXPECT_TRUE(a.ns == "a" || a.ns == "b") << kube::ToString(a);
+    }
+  }
 }
 
 }  // namespace

@@ -32,6 +32,9 @@ TEST(SecretIsolationTest, IsComparableSecretValue) {
       {"FEATURE_FLAG", "true", false},
       {"DB_PORT", "5432", false},
       {"DB_HOST", "postgres.shared.svc.cluster.local", false},
+      {"SMS_PROVIDER", "messagebird", false},  // which provider: a setting, not a credential
+      {"SMS_SENDER", "JustDrive", false},
+      {"SMS_API_KEY", "messagebird-live-key", true},
       {"HOST", "postgres.shared.svc.cluster.local", false},
       {"MAIL_HOST", "smtp.postmarkapp.com", false},
       {"MAIL_FROM_ADDRESS", "noreply@school.example", false},
