@@ -156,7 +156,16 @@ class Controller::Informer final : public kube::WatcherSink {
     std::vector<std::string> keys;
     for (const json* o : objs) {
       for (const MapFunc& map : maps_) {
-        for (const Request& r : map(*o)) {
+        std::vector<Request> mapped;
+        try {
+          mapped = map(*o);
+        } catch (const std::exception& e) {  // a mapping bug must not kill the watcher thread
+          ctl_.log_->error("map function threw controller={} object={} error={}", ctl_.name_,
+                           LogQuote(MetaString(*o, "namespace") + "/" + MetaString(*o, "name")), LogQuote(e.what()));
+        } catch (...) {
+          ctl_.log_->error("map function threw controller={}", ctl_.name_);
+        }
+        for (const Request& r : mapped) {
           std::string k = r.Key();
           if (seen.insert(k).second) keys.push_back(std::move(k));
         }

@@ -79,8 +79,8 @@ struct ControllerOptions {
   std::vector<std::string> namespaces = {};
 };
 
-// Maps a watched object to the Requests it should trigger. Runs on a watcher thread; must not throw
-// and must not block.
+// Maps a watched object to the Requests it should trigger. Runs on a watcher thread; must not
+// block. A throw is logged and maps to nothing (the watcher goes on).
 using MapFunc = std::function<std::vector<Request>(const nlohmann::json& obj)>;
 
 // The object's own ns/name (empty when it has no name).

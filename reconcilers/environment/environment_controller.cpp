@@ -62,18 +62,6 @@ std::vector<jd::Request> Referencing(const kube::StoreView& environments, const 
   return out;
 }
 
-// A MapFunc must not throw (it runs on a watcher thread): a failure maps to nothing.
-template <typename Fn>
-jd::MapFunc Safe(Fn fn) {
-  return [fn](const json& obj) -> std::vector<jd::Request> {
-    try {
-      return fn(obj);
-    } catch (const std::exception&) {
-      return {};
-    }
-  };
-}
-
 bool ValidAddress(const std::string& address) {
   if (address.empty()) return true;
   const auto colon = address.rfind(':');
@@ -139,16 +127,16 @@ jd::StatusOr<EnvironmentController> NewEnvironmentController(kube::Client& clien
   EnvironmentCaches caches{
       envs,
       controller->Watches(client, kube::kSecrets,
-                          Safe([envs](const json& s) { return EnvironmentsReferencingSecret(envs, s); })),
+                          [envs](const json& s) { return EnvironmentsReferencingSecret(envs, s); }),
       controller->Watches(client, kube::kConfigMaps,
-                          Safe([envs](const json& cm) { return EnvironmentsReferencingConfigMap(envs, cm); })),
+                          [envs](const json& cm) { return EnvironmentsReferencingConfigMap(envs, cm); }),
       controller->Owns(client, kube::kDeployments, owner, managed),
       controller->Owns(client, kube::kJobs, owner, managed),
       controller->Owns(client, kube::kServices, owner, managed),
       controller->Owns(client, kube::kIngresses, owner, managed),
       controller->Owns(client, kube::kPodDisruptionBudgets, owner, managed)};
   controller->Watches(client, kube::kJustDrivingEnvironments,
-                      Safe([envs](const json& e) { return EnvironmentsDependingOn(envs, e); }));
+                      [envs](const json& e) { return EnvironmentsDependingOn(envs, e); });
   late->target = std::make_unique<EnvironmentReconciler>(client, std::move(caches), deps.recorder, clock, deps.iso,
                                                          deps.prober, deps.options);
   return EnvironmentController{std::move(late), std::move(controller)};

@@ -1,6 +1,7 @@
 #include "reconcilers/environment/environment_status.h"
 
 #include "reconcilers/environment/json_access.h"
+#include "reconcilers/common/strings.h"
 
 namespace jd::env {
 
@@ -16,11 +17,6 @@ std::string StatusOf(const json& conditions, const std::string& type) {
   return c == nullptr ? "" : String(Field(*c, {"status"}));
 }
 
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
-  return out;
-}
 
 }  // namespace
 
@@ -52,7 +48,7 @@ rec::Readiness ComputeReadiness(const std::string& phase, const json& conditions
   }
   if (!unavailable.empty()) {
     return {rec::Readiness::kReconciling, "WorkloadsUnavailable",
-            "Deployments not available: " + Join(unavailable) + " (see kubectl describe deployment)"};
+            "Deployments not available: " + rec::Join(unavailable) + " (see kubectl describe deployment)"};
   }
   if (phase == "Ready") return {rec::Readiness::kReady, "Ready", "open to users; every check and smoke test passes"};
   const json* open = rec::FindCondition(conditions, "OpenToUsers");

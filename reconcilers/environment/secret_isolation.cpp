@@ -1,4 +1,5 @@
 #include "reconcilers/environment/secret_isolation.h"
+#include "reconcilers/common/strings.h"
 
 #include <array>
 #include <set>
@@ -23,14 +24,6 @@ int TierRank(std::string_view tier) {
   return -1;  // unknown tiers are the least trusted
 }
 
-std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -106,10 +99,10 @@ CheckResult CheckIsolation(const std::vector<SecretFingerprint>& mine, const std
     if (shown.size() == kMaxClashesInMessage) break;
     shown.push_back(c);
   }
-  std::string message = Join(shown, "; ");
+  std::string message = rec::Join(shown, "; ");
   if (clashes.size() > shown.size()) message += "; and " + std::to_string(clashes.size() - shown.size()) + " more";
   std::vector<std::string> tiers(rotate_tiers.begin(), rotate_tiers.end());
-  message += ": environments of different tiers must not share secrets; rotate the " + Join(tiers, " and ") +
+  message += ": environments of different tiers must not share secrets; rotate the " + rec::Join(tiers, " and ") +
              (clashes.size() == 1 ? " value" : " values");
   return CheckResult::Fail("SharedSecretValue", message);
 }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "reconcilers/environment/json_access.h"
+#include "reconcilers/common/strings.h"
 
 namespace jd::env {
 
@@ -65,18 +66,13 @@ json ObserveTest(const SmokeInput& in, const json& test, const std::string& base
   return SmokeStatus(name, job_name, "Running", "Job running");
 }
 
-std::string Join(const std::vector<std::string>& parts, const std::string& sep) {
-  std::string out;
-  for (const std::string& p : parts) out += (out.empty() ? "" : sep) + p;
-  return out;
-}
 
 rec::Condition Summarize(const SmokeInput& in, const Tally& t, std::size_t total) {
   if (!t.failed.empty()) {
     std::string logs;
     for (const std::string& job : t.failed_jobs) logs += (logs.empty() ? "" : "; ") + ("kubectl logs job/" + job + " -n " + in.ns);
     return {"SmokeTestsPassed", std::string(rec::kFalse), "SmokeTestFailed",
-            "smoke test " + Join(t.failed, ", smoke test ") + " failed: see " + logs +
+            "smoke test " + rec::Join(t.failed, ", smoke test ") + " failed: see " + logs +
                 "; the environment stays closed; the test runs again when spec.smokeTests or the release image "
                 "changes"};
   }

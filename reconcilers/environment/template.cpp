@@ -1,4 +1,5 @@
 #include "reconcilers/environment/template.h"
+#include "reconcilers/common/strings.h"
 
 #include <algorithm>
 #include <array>
@@ -24,14 +25,6 @@ nlohmann::json Member(const nlohmann::json& obj, const char* key) {
   return it == obj.end() ? nlohmann::json() : *it;
 }
 
-std::string Join(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += " -> ";
-    out += p;
-  }
-  return out;
-}
 
 // What a template passes on: its effective spec without the fields that are never inherited.
 nlohmann::json Inheritable(nlohmann::json spec) {
@@ -42,7 +35,7 @@ nlohmann::json Inheritable(nlohmann::json spec) {
 
 }  // namespace
 
-std::string ResolvedTemplate::Description() const { return Join(chain); }
+std::string ResolvedTemplate::Description() const { return rec::Join(chain, " -> "); }
 
 nlohmann::json MergeOver(const nlohmann::json& own, const nlohmann::json& inherited) {
   if (own.is_null()) return inherited;
@@ -80,11 +73,11 @@ StatusOr<ResolvedTemplate> ResolveTemplate(const nlohmann::json& environment,
     const std::string key = ns + "/" + name;
     if (std::find(visited.begin(), visited.end(), key) != visited.end()) {
       visited.push_back(key);
-      return Error{"spec.templateRef: template loop " + Join(visited) +
+      return Error{"spec.templateRef: template loop " + rec::Join(visited, " -> ") +
                    "; remove the templateRef of one of them"};
     }
     if (static_cast<int>(visited.size()) > kMaxTemplateDepth) {
-      return Error{"spec.templateRef: template chain " + Join(visited) + " -> " + key +
+      return Error{"spec.templateRef: template chain " + rec::Join(visited, " -> ") + " -> " + key +
                    " is longer than " + std::to_string(kMaxTemplateDepth) +
                    " templates; point templateRef at an environment nearer the end of the chain"};
     }

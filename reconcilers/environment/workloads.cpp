@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 
 #include "reconcilers/common/ownership.h"
+#include "reconcilers/common/strings.h"
 
 namespace jd::env {
 namespace {
@@ -66,14 +67,6 @@ std::vector<std::string> Strings(const json& obj, std::string_view key) {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (const auto& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
 
 std::string Sha256Hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -320,7 +313,7 @@ json WorkerDeployment(const RenderInput& in, const json& worker) {
     container["command"] = {"php",
                             "artisan",
                             "queue:work",
-                            "--queue=" + Join(Strings(worker, "queues"), ","),
+                            "--queue=" + rec::Join(Strings(worker, "queues"), ","),
                             "--sleep=3",
                             "--tries=3",
                             "--max-time=3600",

@@ -26,18 +26,6 @@ class LateReconciler final : public jd::Reconciler {
   std::unique_ptr<ReleaseReconciler> target;
 };
 
-// A MapFunc must not throw (it runs on a watcher thread): a failure maps to nothing.
-template <typename Fn>
-jd::MapFunc Safe(Fn fn) {
-  return [fn](const json& obj) -> std::vector<jd::Request> {
-    try {
-      return fn(obj);
-    } catch (const std::exception&) {
-      return {};
-    }
-  };
-}
-
 bool ValidAddress(const std::string& address) {
   if (address.empty()) return true;
   return ParseHostPort(address).ok();
@@ -96,25 +84,25 @@ jd::StatusOr<ReleaseController> NewReleaseController(kube::Client& client, jd::C
   const std::string owner = "JustDrivingRelease";
 
   kube::StoreView releases = controller->For(client, kube::kJustDrivingReleases);
-  controller->Watches(client, kube::kJustDrivingReleases, Safe([releases](const json& r) {
+  controller->Watches(client, kube::kJustDrivingReleases, [releases](const json& r) {
                         return PendingReleasesOf(releases, String(Field(r, {"metadata", "namespace"})),
                                                  String(Field(r, {"spec", "environment"})));
-                      }));
+                      });
   kube::StoreView environments = controller->Watches(
-      client, kube::kJustDrivingEnvironments, Safe([releases](const json& e) {
+      client, kube::kJustDrivingEnvironments, [releases](const json& e) {
         return PendingReleasesOf(releases, String(Field(e, {"metadata", "namespace"})),
                                  String(Field(e, {"metadata", "name"})));
-      }));
+      });
   kube::StoreView jobs = controller->Owns(client, kube::kJobs, owner, managed);
   controller->Owns(client, kube::kConfigMaps, owner, managed);
   kube::StoreView deployments = controller->Watches(
-      client, kube::kDeployments, Safe([environments](const json& d) { return ActiveReleaseFor(environments, d); }),
+      client, kube::kDeployments, [environments](const json& d) { return ActiveReleaseFor(environments, d); },
       managed);
   kube::StoreView pods = controller->Watches(
-      client, kube::kPods, Safe([environments](const json& p) { return ActiveReleaseFor(environments, p); }), managed);
-  const auto by_namespace = Safe([releases](const json& o) {
+      client, kube::kPods, [environments](const json& p) { return ActiveReleaseFor(environments, p); }, managed);
+  const auto by_namespace = [releases](const json& o) {
     return NonTerminalOfNamespace(releases, String(Field(o, {"metadata", "namespace"})));
-  });
+  };
   kube::StoreView config_maps = controller->Watches(client, kube::kConfigMaps, by_namespace);
   kube::StoreView secrets = controller->Watches(client, kube::kSecrets, by_namespace);
 

@@ -24,6 +24,7 @@
 #include "reconcilers/environment/json_access.h"
 #include "reconcilers/release/deploy_window.h"
 #include "reconcilers/release/step.h"
+#include "reconcilers/common/strings.h"
 
 namespace jd::release {
 
@@ -68,11 +69,6 @@ PreflightVerdict Block(std::string reason, std::string message) {
   return Verdict(PreflightVerdict::kBlock, std::move(reason), std::move(message));
 }
 
-std::string Join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
-  return out;
-}
 
 // "" when every validity condition is True for the environment's current generation.
 std::string EnvironmentProblem(const json& environment) {
@@ -96,7 +92,7 @@ std::string EnvironmentProblem(const json& environment) {
       problems.push_back(p);
     }
   }
-  return Join(problems, "; ");
+  return rec::Join(problems, "; ");
 }
 
 // Whether `version` Succeeded in environment `env_name` of `ns`: a release of it in phase
@@ -167,8 +163,8 @@ std::optional<PreflightVerdict> CheckConfigKeys(const StepInput& in) {
   if (missing.empty()) return std::nullopt;
   std::string where = config.empty() ? "no config ConfigMap (spec.config.configMapName is not set)"
                                      : "ConfigMap " + config;
-  where += secrets.empty() ? " and no integration Secret" : " and Secrets " + Join(secrets);
-  return Wait("MissingConfigKeys", "spec.requiredConfigKeys: " + Join(missing) + (missing.size() == 1 ? " is" : " are") +
+  where += secrets.empty() ? " and no integration Secret" : " and Secrets " + rec::Join(secrets);
+  return Wait("MissingConfigKeys", "spec.requiredConfigKeys: " + rec::Join(missing) + (missing.size() == 1 ? " is" : " are") +
                                        " in neither " + where + " of environment " + in.env_name +
                                        ": add " + (missing.size() == 1 ? "it" : "them") +
                                        " to the ConfigMap (or to the Secret of the integration " +
@@ -245,7 +241,7 @@ PreflightVerdict CheckPreflight(const StepInput& in) {
     }
     if (!unmet.empty()) {
       return Wait("PromotionPending", "spec.promotion.requireSucceededIn: version " + in.version +
-                                          " has not Succeeded in " + Join(unmet) + " yet: deploy it there first");
+                                          " has not Succeeded in " + rec::Join(unmet) + " yet: deploy it there first");
     }
   }
   if (auto keys = CheckConfigKeys(in)) return *keys;

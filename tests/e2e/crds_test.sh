@@ -62,7 +62,7 @@ expect_contains "$OUT" "KIND:       JustDrivingRelease" "explain names the relea
 expect_contains "$OUT" "What this version's database migrations do." "explain shows the migrations description"
 expect_contains "$OUT" "Required" "explain says plan is required when destructive"
 expect_contains "$(echo "$OUT" | tr -s ' \n' ' ')" "Required (non-empty) when destructive is true." "plan's rule in full"
-expect_contains "$OUT" "Destructive migrations in a production" "explain shows approved's description"
+expect_contains "$OUT" "destructive migration in a production" "explain shows approved's description"
 expect_ok "explain jde.spec.tier" kubectl explain jde.spec.tier
 expect_contains "$(echo "$OUT" | tr -s ' \n' ' ')" "ENUM: local staging production" "explain lists the tier enum"
 expect_ok "explain jde --recursive" kubectl explain jde --recursive

@@ -91,7 +91,7 @@ expect_eq "$(echo "$DEFAULT_RENDER" | deploy_field '" ".join(d["spec"]["template
 expect_eq "$(echo "$DEFAULT_RENDER" | deploy_field '[(e["name"], e["valueFrom"]["fieldRef"]["fieldPath"]) for e in d["spec"]["template"]["spec"]["containers"][0]["env"]]')" \
   "[('POD_NAME', 'metadata.name'), ('POD_NAMESPACE', 'metadata.namespace')]" "POD_NAME and POD_NAMESPACE from the downward API"
 expect_eq "$(echo "$DEFAULT_RENDER" | deploy_field 'd["spec"]["replicas"], d["spec"]["template"]["spec"]["containers"][0]["image"], d["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]')" \
-  "(2, 'registry.example.com/justdriving/justdriving-operator:0.1.0', 30)" "2 replicas, image tag = appVersion, grace 30 s"
+  "(2, 'registry.example.com/justdriving/justdriving-operator:0.1.0', 40)" "2 replicas, image tag = appVersion, grace 40 s (> the operator's 30 s drain)"
 expect_eq "$(echo "$DEFAULT_RENDER" | deploy_field '(lambda c: (c["livenessProbe"]["httpGet"], c["readinessProbe"]["httpGet"], [(p["name"], p["containerPort"]) for p in c["ports"]]))(d["spec"]["template"]["spec"]["containers"][0])')" \
   "({'path': '/healthz', 'port': 'health'}, {'path': '/readyz', 'port': 'health'}, [('metrics', 8080), ('health', 8081)])" \
   "liveness /healthz and readiness /readyz on the health port"

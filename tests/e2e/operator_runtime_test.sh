@@ -108,7 +108,10 @@ case "$(holder)" in
   "$FNAME"_*) pass "the standby took the lease ${took}s after the leader was killed" ;;
   *) fail "the standby did not take over within 25 s (holder [$(holder)])" ;;
 esac
-[ "$took" -le 17 ] && pass "takeover within the lease duration (15 s + one retry period)" || fail "takeover took ${took}s"
+# Expiry is judged on the standby's clock from when it last saw the record change (the leader's
+# last renewal, at most one retry period before the kill): 15 s lease + 2 s retry, plus the slack
+# of polling with kubectl on a loaded 2-core machine.
+[ "$took" -le 20 ] && pass "takeover within the lease duration (15 s + one 2 s retry period; polled)" || fail "takeover took ${took}s"
 kubectl -n work create configmap two --from-literal=k=v >/dev/null
 eventually_eq "$FNAME" "the new leader copies 'two'" 10 \
   kubectl -n work get configmap two-copy -o jsonpath='{.metadata.annotations.copied-by}'

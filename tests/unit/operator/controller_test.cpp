@@ -541,3 +541,35 @@ TEST(ControllerNamespacesTest, WatchesOnlyTheGivenNamespacesIntoOneCache) {
 
 }  // namespace
 }  // namespace jd
+
+namespace jd {
+namespace {
+
+TEST(ControllerMapTest, AThrowingMapFuncMapsToNothingAndTheWatcherGoesOn) {
+  SystemClock clock;
+  kube::FakeClient client(clock);
+  FakeReconciler rec;
+  Controller ctl("mapper", rec, clock);
+  kube::WatcherOptions wo;
+  wo.ns = "default";
+  wo.poll_timeout = milliseconds(50);
+  ctl.Watches(client, kube::kConfigMaps, [](const json& obj) -> std::vector<Request> {
+    if (obj["metadata"]["name"] == "bad") throw std::runtime_error("mapping bug");
+    return {Request{"default", "mapped-" + obj["metadata"]["name"].get<std::string>()}};
+  }, wo);
+  ctl.Start();
+  ASSERT_TRUE(ctl.WaitForCacheSync(seconds(5)));
+  for (const char* name : {"bad", "good"}) {
+    ASSERT_TRUE(client.Create(kube::kConfigMaps, {{"apiVersion", "v1"}, {"kind", "ConfigMap"},
+                                                  {"metadata", {{"name", name}, {"namespace", "default"}}}}).ok());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + seconds(5);
+  while (std::chrono::steady_clock::now() < deadline && rec.Calls("default/mapped-good") == 0) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(rec.Calls("default/mapped-good"), 1);  // the event after the throwing one still arrives
+  EXPECT_EQ(rec.Calls("default/mapped-bad"), 0);
+}
+
+}  // namespace
+}  // namespace jd
