@@ -256,6 +256,22 @@ CheckResult CheckSpecRules(const nlohmann::json& spec) {
   return CheckResult::Fail(found.front().reason, message);
 }
 
+CheckResult CheckEnvironmentName(const nlohmann::json& environment) {
+  const std::string name = Str(At(At(environment, "metadata"), "name"));
+  constexpr std::size_t kMax = 52;  // 63 - strlen("-websockets")
+  if (name.size() > kMax) {
+    return CheckResult::Fail("NameTooLong", "metadata.name \"" + name + "\" has " + std::to_string(name.size()) +
+                                                " characters; at most 52 (owned objects are named <name>-websockets, a "
+                                                "63-character DNS label): recreate the environment with a shorter name");
+  }
+  if (name.empty() || name.front() < 'a' || name.front() > 'z') {
+    return CheckResult::Fail("NameNotDNS1035", "metadata.name \"" + name +
+                                                   "\" must start with a lower-case letter (owned Services are DNS-1035 "
+                                                   "labels): recreate the environment with a name such as staging");
+  }
+  return CheckResult::Pass("NameValid");
+}
+
 CheckResult CheckTemplateSelfRef(const nlohmann::json& environment) {
   const json& ref = At(At(environment, "spec"), "templateRef");
   if (ref.is_object() && !Has(ref, "namespace") &&

@@ -41,6 +41,11 @@ CheckResult CheckSpecShape(const nlohmann::json& spec);
 // `spec` is the effective spec. Passes with "SpecRulesHold".
 CheckResult CheckSpecRules(const nlohmann::json& spec);
 
+// `environment` is the whole object. Its name prefixes every owned object ("<name>-websockets" is
+// the longest Service name), which must stay a DNS-1035 label: at most 52 characters, a lower-case
+// letter first. Passes with "NameValid"; fails with "NameTooLong" / "NameNotDNS1035".
+CheckResult CheckEnvironmentName(const nlohmann::json& environment);
+
 // `environment` is the whole object. Passes with "TemplateRefValid" (also without templateRef).
 CheckResult CheckTemplateSelfRef(const nlohmann::json& environment);
 

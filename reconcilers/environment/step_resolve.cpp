@@ -22,6 +22,7 @@ EffectiveSpec Failed(CheckResult r) { return EffectiveSpec{std::move(r), nullptr
 EffectiveSpec ResolveEffectiveSpec(const nlohmann::json& environment, const EnvironmentLookup& lookup) {
   const nlohmann::json& spec = Field(environment, {"spec"});
   if (CheckResult own = CheckSpecShape(spec); !own.ok) return Failed(own);
+  if (CheckResult name = CheckEnvironmentName(environment); !name.ok) return Failed(name);
   if (CheckResult self = CheckTemplateSelfRef(environment); !self.ok) return Failed(self);
   auto resolved = ResolveTemplate(environment, lookup);
   if (!resolved.ok()) {

@@ -4,7 +4,7 @@
 // phase Failed, nothing to revert. Otherwise, with the environment's rollback.automatic (default
 // true) and a last good release (env status.lastGoodRelease), RollingBack; without a last good
 // release (the first release of an environment) Failed "nothing to roll back to"; with
-// rollback.automatic false Failed, with the instruction to apply the previous release again.
+// rollback.automatic false Failed, with the instruction to apply a new release of the previous version.
 //
 // RollingBack puts back everything the release changed except data, in three stages, each
 // resumable from status and the live objects:
@@ -148,9 +148,11 @@ StepOutcome Fail(const StepInput& in, ReleaseStatus& st, const std::string& reas
   const env::ReleaseRef target =
       in.environment != nullptr ? ReleaseRefFrom(Field(*in.environment, {"status", "lastGoodRelease"})) : env::ReleaseRef{};
   if (!Bool(Field(rollback, {"automatic"}), true)) {
-    std::string how = target.name.empty() ? "apply the previous release again"
-                                          : "apply the previous release again (" + target.name + ", version " +
-                                                target.version + ")";
+    // A Succeeded release never runs again, so going back means a new release of the old version.
+    std::string how = target.name.empty()
+                          ? "apply a new JustDrivingRelease with the previous version"
+                          : "apply a new JustDrivingRelease with version " + target.version + " (image " + target.image +
+                                ", last good: " + target.name + ")";
     return EndFailed(st, reason, message + "; rollback.automatic is false, so nothing was reverted: to go back, " + how);
   }
   if (target.name.empty() || target.image.empty() || target.name == in.name) {

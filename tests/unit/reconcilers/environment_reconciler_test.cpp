@@ -781,6 +781,25 @@ TEST(SpecRulesTest, CelRulesOnTheMergedSpec) {
   }
 }
 
+TEST(EnvironmentNameTest, OwnedObjectNamesMustStayDnsLabels) {
+  struct Case {
+    std::string name;
+    std::string reason;
+  };
+  const std::vector<Case> cases = {
+      {"staging", "NameValid"},
+      {std::string(52, 'a'), "NameValid"},
+      {std::string(53, 'a'), "NameTooLong"},
+      {"1st-school", "NameNotDNS1035"},
+  };
+  for (const Case& c : cases) {
+    const CheckResult r = CheckEnvironmentName({{"metadata", {{"name", c.name}}}});
+    EXPECT_EQ(r.reason, c.reason) << c.name;
+    EXPECT_EQ(r.ok, c.reason == "NameValid") << c.name;
+    if (!r.ok) EXPECT_THAT(r.message, HasSubstr("metadata.name")) << r.message;
+  }
+}
+
 TEST(DecideOpenToUsersTest, Table) {
   struct Case {
     bool was_open, wants_open, all_passed;

@@ -687,8 +687,9 @@ TEST_F(ReleaseReconcilerTest, WithoutAutomaticRollbackTheReleaseStaysFailedWithT
   const json st = Release("production-2-14-0")["status"];
   EXPECT_EQ(st["phase"], "Failed");
   EXPECT_THAT(rec::FindCondition(st["conditions"], "Ready")->at("message").get<std::string>(),
-              HasSubstr("; rollback.automatic is false, so nothing was reverted: to go back, apply the previous "
-                        "release again (production-2-13-0, version 2.13.0)"));
+              HasSubstr("; rollback.automatic is false, so nothing was reverted: to go back, apply a new "
+                        "JustDrivingRelease with version 2.13.0 (image " + std::string(kRepo) +
+                        ":2.13.0, last good: production-2-13-0)"));
   EXPECT_EQ(client_.Object(kube::kDeployments, kNs, "production-web")->at("spec")["template"]["spec"]["containers"][0]["image"],
             std::string(kRepo) + ":2.14.0");
   EXPECT_EQ(Environment()["status"]["currentRelease"]["name"], "production-2-14-0");
