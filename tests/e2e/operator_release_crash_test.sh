@@ -3,7 +3,8 @@
 #   - the operator killed (SIGKILL) at every phase of a release and restarted: exactly one
 #     migration Job (never re-created), one backup Job, and the release completes;
 #   - a destructive migration without a plan is Blocked with a message naming the field, and
-#     proceeds once the spec is fixed (a new generation);
+#     proceeds once the spec is fixed (a new generation); in production, one without approval is
+#     Blocked naming spec.migrations.approved;
 #   - a closed deploy window makes a release wait; overrideDeployWindow lets it go, recorded in the
 #     environment's history.
 source "$(dirname "$0")/lib.sh"
@@ -53,6 +54,31 @@ expect_eq "$(kubectl -n $NS get jobs -o name | grep -c staging-2-17-1)" "0" "not
 release staging-2-17-1 2.17.1 "  migrations: {destructive: true, plan: \"additive columns only; the down migration drops them\"}"
 wait_phase staging-2-17-1 Succeeded 120 && pass "with a plan (new generation) it proceeds and Succeeded" \
   || fail "2.17.1 after the fix: $(phase_of staging-2-17-1)"
+
+# --- production: a destructive migration without approval is Blocked, naming the field
+"$PROJECT_ROOT/hack/examples/make-tls.sh" $NS production-tls app.school-demo.example | kubectl apply -f - >/dev/null
+kubectl apply -f "$PROJECT_ROOT/docs/examples/production/01-config.yaml" \
+  -f "$PROJECT_ROOT/docs/examples/production/02-secrets.yaml" \
+  -f "$PROJECT_ROOT/docs/examples/production/03-environment.yaml" >/dev/null
+eventually_eq "True" "production (from the staging template, live keys) passes its checks" 30 \
+  kubectl -n $NS get jde production -o jsonpath='{.status.conditions[?(@.type=="PaymentModeValid")].status}'
+cat <<YAML | kubectl apply -f - >/dev/null
+apiVersion: justdriving.io/v1alpha1
+kind: JustDrivingRelease
+metadata: {name: production-2-17-0, namespace: $NS}
+spec:
+  environment: production
+  version: "2.17.0"
+  image: registry.example.com/justdriving/app:2.17.0
+  migrations: {destructive: true, plan: "drops the legacy column; the down migration re-adds it", approved: false}
+  overrideDeployWindow: true
+YAML
+eventually_eq "Blocked" "production: a destructive migration without approval is Blocked" 20 phase_of production-2-17-0
+msg=$(kubectl -n $NS get jdr production-2-17-0 -o jsonpath='{.status.conditions[?(@.type=="PreflightPassed")].message}')
+expect_contains "$msg" "spec.migrations.approved" "the message names spec.migrations.approved"
+expect_eq "$(kubectl -n $NS get jobs -o name | grep -c production-2-17-0)" "0" "nothing ran in production"
+kubectl -n $NS delete jdr production-2-17-0 >/dev/null
+kubectl -n $NS delete jde production >/dev/null
 
 # --- a closed deploy window waits; overrideDeployWindow goes, recorded in history
 other_day=$(TZ=Europe/Amsterdam date -d tomorrow +%a)
