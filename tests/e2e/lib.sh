@@ -5,6 +5,7 @@
 #   e2e_start                       # kubesim on a free port; KUBECONFIG exported
 #   kubectl apply -f ...
 #   expect_eq "$(kubectl get cm x -o jsonpath='{.data.a}')" "1" "configmap value"
+#   operator_writes / expect_no_operator_writes_since BEFORE DESC   # kube-sim's accounting
 #   e2e_done                        # prints "N passed, 0 failed" and exits non-zero on failures
 #
 # Environment: KUBESIM_BIN (set by ctest), PROJECT_ROOT; kubectl and helm are found through
@@ -93,6 +94,25 @@ admin() {
   curl -sS --cacert <(sed -n 's/^    certificate-authority-data: //p' "$KUBECONFIG" | base64 -d) \
     -H "Authorization: Bearer $KUBESIM_TOKEN" -H 'Content-Type: application/json' \
     -X "$method" ${body:+--data "$body"} "$KUBESIM_URL$path"
+}
+
+# The operator's writes so far (create, update, patch, delete; not its Lease renewals), from
+# kube-sim's accounting of requests whose user agent starts with justdriving-operator.
+operator_writes() {
+  admin GET /admin/v1/accounting | python3 -c 'import json,sys
+d=json.load(sys.stdin)
+print(sum(r["count"] for r in d["requests"] if r["userAgent"].startswith("justdriving-operator") and r["verb"] in ("create","update","patch","delete") and not r["resource"].startswith("leases")))'
+}
+# Asserts that nothing was written since `before` (a count from operator_writes), and that the
+# count is real: a failed read would give "" on both sides and pass for the wrong reason.
+expect_no_operator_writes_since() {  # before description
+  local before=$1 d=$2 now
+  now=$(operator_writes)
+  if ! [[ "$before" =~ ^[0-9]+$ ]] || [ "$before" -eq 0 ]; then
+    fail "$d: the operator's writes were not counted (got [$before])"
+  else
+    expect_eq "$now" "$before" "$d"
+  fi
 }
 
 e2e_done() {

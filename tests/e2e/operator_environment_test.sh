@@ -62,12 +62,10 @@ expect_eq "$(kubectl -n $NS get jde staging --no-headers | awk '{print $2, $4, $
 
 # GitOps re-apply: nothing to do, the operator writes nothing.
 sleep 2
-before=$(admin GET /admin/v1/accounting | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(r["count"] for r in d["requests"] if r["userAgent"].startswith("justdriving-operator") and r["verb"] not in ("get","list","watch")))')
+before=$(operator_writes)
 kubectl apply -f "$PROJECT_ROOT/docs/examples/01-config.yaml" -f "$PROJECT_ROOT/docs/examples/03-environment-staging.yaml" >/dev/null
 sleep 3
-after=$(admin GET /admin/v1/accounting | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sum(r["count"] for r in d["requests"] if r["userAgent"].startswith("justdriving-operator") and r["verb"] not in ("get","list","watch")))')
-[ -n "$before" ] && [ "$before" -gt 0 ] && pass "the operator's writes are counted ($before so far)" || fail "no operator writes counted: [$before]"
-expect_eq "$after" "$before" "re-applying the same manifests: no write by the operator"
+expect_no_operator_writes_since "$before" "re-applying the same manifests: no write by the operator"
 
 # Live keys in a staging (test-mode) environment.
 kubectl -n $NS patch secret jd-payments --type=merge -p '{"stringData":{"PAYMENT_SECRET_KEY":"sk_live_oops-this-is-live"}}' >/dev/null

@@ -3,7 +3,7 @@
 #                       environment of hack/demo/operator (health checks every second)
 #   op_start / op_kill  start justdriving-operator (log: $E2E_TMP/operator.log, appended) / kill -9 it
 #   release NAME VERSION [extra spec YAML lines]   apply a JustDrivingRelease for staging
-#   phase_of NAME, wait_phase NAME PHASE SECONDS, operator_writes
+#   phase_of NAME, wait_phase NAME PHASE SECONDS, deployment_images (operator_writes: lib.sh)
 OPERATOR_BIN=${OPERATOR_BIN:-$PROJECT_ROOT/build/operator/justdriving-operator}
 export JD_EXAMPLE_CA_DIR="$E2E_TMP/ca"
 NS=school-demo
@@ -55,13 +55,6 @@ phase_of() { kubectl -n $NS get jdr "$1" -o jsonpath='{.status.phase}' 2>/dev/nu
 wait_phase() {  # name phase seconds -> 0 when reached
   for _ in $(seq 1 $(($3 * 10))); do [ "$(phase_of "$1")" == "$2" ] && return 0; sleep 0.1; done
   return 1
-}
-# The operator's writes so far (create, update, patch, delete; not its Lease renewals), from
-# kube-sim's accounting.
-operator_writes() {
-  admin GET /admin/v1/accounting | python3 -c 'import json,sys
-d=json.load(sys.stdin)
-print(sum(r["count"] for r in d["requests"] if r["userAgent"].startswith("justdriving-operator") and r["verb"] in ("create","update","patch","delete") and not r["resource"].startswith("leases")))'
 }
 deployment_images() {  # "name=image ..." of the environment's Deployments
   kubectl -n $NS get deploy -l app.kubernetes.io/instance=staging \
